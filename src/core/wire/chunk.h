@@ -34,10 +34,10 @@ enum {
     BRAID_CHUNK_ERROR = 9,
     BRAID_CHUNK_COOKIE_ECHO = 10,
     BRAID_CHUNK_COOKIE_ACK = 11,
-    BRAID_CHUNK_ECNE = 12, /* RFC 9260 Appendix A (reserved for ECN) */
-    BRAID_CHUNK_CWR = 13,  /* RFC 9260 Appendix A */
+    BRAID_CHUNK_ECNE = 12, /* reserved for ECN, RFC 9260 §3.2; layout RFC 4960 App. A */
+    BRAID_CHUNK_CWR = 13,  /* reserved for ECN, RFC 9260 §3.2 */
     BRAID_CHUNK_SHUTDOWN_COMPLETE = 14,
-    BRAID_CHUNK_AUTH = 15,          /* RFC 4895 §4.1 */
+    BRAID_CHUNK_AUTH = 15,          /* RFC 4895 §5.1 */
     BRAID_CHUNK_IDATA = 64,         /* RFC 8260 §2.1 */
     BRAID_CHUNK_ASCONF_ACK = 0x80,  /* RFC 5061 §4.1.2 */
     BRAID_CHUNK_RECONFIG = 130,     /* RFC 6525 §3.1 */

@@ -1,8 +1,50 @@
-/* placeholder: to be implemented */
+/*
+ * ECN Echo (ECNE, type 12) and Congestion Window Reduced (CWR, type 13).
+ * RFC 9260 §3.2 reserves both types for ECN; the layouts are those of
+ * RFC 4960 Appendix A (and RFC 2960 Appendix A):
+ *
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Chunk Type=12 | Flags=00000000|    Chunk Length = 8           |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                      Lowest TSN Number                        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Chunk Type=13 | Flags=00000000|    Chunk Length = 8           |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                      Lowest TSN Number                        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Bytes beyond the TSN are accepted, ignored and not re-encoded.
+ */
+#include <inttypes.h>
+
 #include "chunk.h"
 
-static int stub_parse(const braid_chunk_view *v, braid_chunk *out) { (void)v; (void)out; return BRAID_ERR_UNKNOWN_TYPE; }
-static int stub_write(braid_wr *w, const braid_chunk *c) { (void)w; (void)c; return BRAID_ERR_UNKNOWN_TYPE; }
-static void stub_describe(braid_sbuf *s, const braid_chunk *c) { (void)s; (void)c; }
-const braid_chunk_ops braid_ops_ecne = {12, "ECNE", stub_parse, stub_write, stub_describe};
-const braid_chunk_ops braid_ops_cwr = {13, "CWR", stub_parse, stub_write, stub_describe};
+static int ecn_parse(const braid_chunk_view *v, braid_chunk *out)
+{
+    /* RFC 4960 Appendix A: the value is the 32-bit Lowest TSN Number. */
+    if (v->value_len < 4)
+        return BRAID_ERR_CHUNK_VALUE;
+    out->u.tsn.tsn = braid_load32(v->value);
+    return 0;
+}
+
+static int ecn_write(braid_wr *w, const braid_chunk *c)
+{
+    size_t start = braid_chunk_begin(w, c->type, c->flags);
+    braid_wr_u32(w, c->u.tsn.tsn);
+    return braid_chunk_end(w, start);
+}
+
+static void ecn_describe(braid_sbuf *s, const braid_chunk *c)
+{
+    braid_sbuf_printf(s, "flags=0x%02x lowest_tsn=%" PRIu32, c->flags, c->u.tsn.tsn);
+}
+
+const braid_chunk_ops braid_ops_ecne = {BRAID_CHUNK_ECNE, "ECNE", ecn_parse, ecn_write,
+                                        ecn_describe};
+const braid_chunk_ops braid_ops_cwr = {BRAID_CHUNK_CWR, "CWR", ecn_parse, ecn_write,
+                                       ecn_describe};
