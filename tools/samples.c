@@ -96,19 +96,19 @@ static braid_param p_u32(uint16_t type, uint32_t v)
     return p;
 }
 
-static const uint8_t random32[32] = {0x5a, 0x11, 0x2b, 0x8c, 0x01, 0x77, 0xe0, 0x3d, 0x9a, 0x42, 0x10,
-                                     0x66, 0xc3, 0x0f, 0x2e, 0x71, 0x88, 0x19, 0xa4, 0x5b, 0x37, 0xd2,
-                                     0x60, 0x0b, 0xfe, 0x14, 0x93, 0x2c, 0x48, 0xb1, 0x7e, 0x05};
-static const uint8_t ext_types[] = {BRAID_CHUNK_FORWARD_TSN, BRAID_CHUNK_IDATA,
-                                    BRAID_CHUNK_IFORWARD_TSN, BRAID_CHUNK_RECONFIG,
-                                    BRAID_CHUNK_ASCONF, BRAID_CHUNK_ASCONF_ACK,
-                                    BRAID_CHUNK_AUTH, BRAID_CHUNK_PAD};
+static const uint8_t random32[32] = {
+    0x5a, 0x11, 0x2b, 0x8c, 0x01, 0x77, 0xe0, 0x3d, 0x9a, 0x42, 0x10, 0x66, 0xc3, 0x0f, 0x2e, 0x71,
+    0x88, 0x19, 0xa4, 0x5b, 0x37, 0xd2, 0x60, 0x0b, 0xfe, 0x14, 0x93, 0x2c, 0x48, 0xb1, 0x7e, 0x05};
+static const uint8_t ext_types[] = {
+    BRAID_CHUNK_FORWARD_TSN, BRAID_CHUNK_IDATA,      BRAID_CHUNK_IFORWARD_TSN, BRAID_CHUNK_RECONFIG,
+    BRAID_CHUNK_ASCONF,      BRAID_CHUNK_ASCONF_ACK, BRAID_CHUNK_AUTH,         BRAID_CHUNK_PAD};
 static const uint8_t auth_chunks[] = {BRAID_CHUNK_ASCONF, BRAID_CHUNK_ASCONF_ACK};
 static const uint8_t addr_types[] = {0, BRAID_PARAM_IPV4, 0, BRAID_PARAM_IPV6};
 static const uint8_t hmac_algos[] = {0, 1, 0, 3}; /* SHA-1, SHA-256 (RFC 4895 §3.3) */
 static const uint8_t ipv6_addr[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const uint8_t cookie[] = "braid-sample-state-cookie:not-a-real-mac-0123456789";
-static const uint8_t hb_info[] = {0, 0, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
+static const uint8_t hb_info[] = {0,    0,    0,    1,    0,    0,    0,    0,
+                                  0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
 
 static void sample_handshake(sampler *s)
 {
@@ -136,8 +136,12 @@ static void sample_handshake(sampler *s)
         p_u32(BRAID_PARAM_ADAPTATION, 0x01020304),
     };
     braid_chunk init = mk(BRAID_CHUNK_INIT, 0);
-    init.u.init = (braid_init_chunk){.init_tag = 0x1a2b3c4d, .a_rwnd = 131072, .os = 10,
-                                     .mis = 2048, .initial_tsn = 1000, .params = pbuf};
+    init.u.init = (braid_init_chunk){.init_tag = 0x1a2b3c4d,
+                                     .a_rwnd = 131072,
+                                     .os = 10,
+                                     .mis = 2048,
+                                     .initial_tsn = 1000,
+                                     .params = pbuf};
     init.u.init.params_len = params(pbuf, sizeof pbuf, init_params, 10, &err);
     emit(s, "INIT", 0, &init, 1);
 
@@ -151,8 +155,12 @@ static void sample_handshake(sampler *s)
         p_bytes(BRAID_PARAM_FORWARD_TSN_SUPPORTED, NULL, 0),
     };
     braid_chunk ack = mk(BRAID_CHUNK_INIT_ACK, 0);
-    ack.u.init = (braid_init_chunk){.init_tag = 0x5e6f7a8b, .a_rwnd = 65536, .os = 2048,
-                                    .mis = 10, .initial_tsn = 77777, .params = pbuf};
+    ack.u.init = (braid_init_chunk){.init_tag = 0x5e6f7a8b,
+                                    .a_rwnd = 65536,
+                                    .os = 2048,
+                                    .mis = 10,
+                                    .initial_tsn = 77777,
+                                    .params = pbuf};
     ack.u.init.params_len = params(pbuf, sizeof pbuf, ack_params, 5, &err);
     emit(s, "INIT ACK", 0x1a2b3c4d, &ack, 1);
 
@@ -170,23 +178,35 @@ static void sample_data(sampler *s)
 {
     static const char msg[] = "hello from braid";
     braid_chunk d = mk(BRAID_CHUNK_DATA, BRAID_DATA_FLAG_B | BRAID_DATA_FLAG_E);
-    d.u.data = (braid_data_chunk){.tsn = 1000, .sid = 3, .ssn = 7, .ppid = 51,
-                                  .payload = (const uint8_t *)msg, .payload_len = sizeof msg - 1};
+    d.u.data = (braid_data_chunk){.tsn = 1000,
+                                  .sid = 3,
+                                  .ssn = 7,
+                                  .ppid = 51,
+                                  .payload = (const uint8_t *)msg,
+                                  .payload_len = sizeof msg - 1};
     emit(s, "DATA", 0x5e6f7a8b, &d, 1);
 
     static const uint8_t gaps[] = {0, 2, 0, 3, 0, 6, 0, 6};
     static const uint8_t dups[] = {0, 0, 0x03, 0xe8};
     braid_chunk sack = mk(BRAID_CHUNK_SACK, 0);
-    sack.u.sack = (braid_sack_chunk){.cum_tsn = 1000, .a_rwnd = 120000, .n_gaps = 2,
-                                     .n_dups = 1, .gaps = gaps, .dups = dups};
+    sack.u.sack = (braid_sack_chunk){
+        .cum_tsn = 1000, .a_rwnd = 120000, .n_gaps = 2, .n_dups = 1, .gaps = gaps, .dups = dups};
     emit(s, "SACK", 0x1a2b3c4d, &sack, 1);
 
     braid_chunk id = mk(BRAID_CHUNK_IDATA, BRAID_DATA_FLAG_B | BRAID_DATA_FLAG_U);
-    id.u.data = (braid_data_chunk){.tsn = 1001, .sid = 4, .mid = 9, .ppid = 53,
-                                   .payload = (const uint8_t *)msg, .payload_len = 8};
+    id.u.data = (braid_data_chunk){.tsn = 1001,
+                                   .sid = 4,
+                                   .mid = 9,
+                                   .ppid = 53,
+                                   .payload = (const uint8_t *)msg,
+                                   .payload_len = 8};
     braid_chunk id2 = mk(BRAID_CHUNK_IDATA, BRAID_DATA_FLAG_E | BRAID_DATA_FLAG_U);
-    id2.u.data = (braid_data_chunk){.tsn = 1002, .sid = 4, .mid = 9, .fsn = 1,
-                                    .payload = (const uint8_t *)msg + 8, .payload_len = 8};
+    id2.u.data = (braid_data_chunk){.tsn = 1002,
+                                    .sid = 4,
+                                    .mid = 9,
+                                    .fsn = 1,
+                                    .payload = (const uint8_t *)msg + 8,
+                                    .payload_len = 8};
     const braid_chunk idata[] = {id, id2};
     emit(s, "I-DATA", 0x5e6f7a8b, idata, 2);
 
@@ -279,8 +299,8 @@ static void sample_extensions(sampler *s)
 {
     uint8_t pbuf[256];
     int err = 0;
-    static const uint8_t hmac[20] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6,
-                                     7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static const uint8_t hmac[20] = {0xde, 0xad, 0xbe, 0xef, 1,  2,  3,  4,  5,  6,
+                                     7,    8,    9,    10,   11, 12, 13, 14, 15, 16};
     braid_chunk auth = mk(BRAID_CHUNK_AUTH, 0);
     auth.u.auth = (braid_auth_chunk){.key_id = 0, .hmac_id = 1, .hmac = hmac, .hmac_len = 20};
     static const uint8_t ping[] = "ping";

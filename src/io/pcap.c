@@ -21,8 +21,8 @@ static uint16_t fold(uint32_t acc)
     return (uint16_t)~acc;
 }
 
-size_t braid_pcap_frame(uint8_t *out, size_t cap, const braid_pcap_path *path,
-                        const uint8_t *sctp, size_t len)
+size_t braid_pcap_frame(uint8_t *out, size_t cap, const braid_pcap_path *path, const uint8_t *sctp,
+                        size_t len)
 {
     size_t iplen = path->family == 6 ? 40 : 20;
     size_t l4 = (path->udp ? 8 : 0) + len;
@@ -87,7 +87,7 @@ int braid_pcap_open(braid_pcap *p, const char *path)
     if (!p->f)
         return -errno;
     uint8_t h[24];
-    put32le(h, 0xa1b2c3d4); /* microsecond timestamps */
+    put32le(h, 0xa1b2c3d4);                 /* microsecond timestamps */
     h[4] = 2, h[5] = 0, h[6] = 4, h[7] = 0; /* version 2.4 */
     put32le(h + 8, 0);                      /* thiszone */
     put32le(h + 12, 0);                     /* sigfigs */

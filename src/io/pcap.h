@@ -17,15 +17,15 @@ typedef struct braid_pcap_path {
     int family;         /* 4 or 6 */
     uint8_t src_ip[16]; /* 4 or 16 bytes used */
     uint8_t dst_ip[16];
-    bool udp;           /* RFC 6951 encapsulation; false: raw IP protocol 132 */
+    bool udp; /* RFC 6951 encapsulation; false: raw IP protocol 132 */
     uint16_t udp_sport;
     uint16_t udp_dport;
 } braid_pcap_path;
 
 /* Builds the Ethernet frame around an SCTP packet; returns its length, 0 if
  * it does not fit in cap. */
-size_t braid_pcap_frame(uint8_t *out, size_t cap, const braid_pcap_path *path,
-                        const uint8_t *sctp, size_t len);
+size_t braid_pcap_frame(uint8_t *out, size_t cap, const braid_pcap_path *path, const uint8_t *sctp,
+                        size_t len);
 
 typedef struct braid_pcap {
     FILE *f;

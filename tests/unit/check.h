@@ -10,55 +10,55 @@
 static int check_failed_ = 0;
 static int check_total_ = 0;
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        check_total_++;                                                             \
-        if (!(cond)) {                                                              \
-            check_failed_++;                                                        \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        check_total_++;                                                                            \
+        if (!(cond)) {                                                                             \
+            check_failed_++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                  \
-    do {                                                                                \
-        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                 \
-        check_total_++;                                                                 \
-        if (check_a_ != check_b_) {                                                     \
-            check_failed_++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK_EQ(%s, %s) failed: %lld != %lld\n", __FILE__, \
-                    __LINE__, #a, #b, check_a_, check_b_);                              \
-        }                                                                               \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                            \
+        check_total_++;                                                                            \
+        if (check_a_ != check_b_) {                                                                \
+            check_failed_++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK_EQ(%s, %s) failed: %lld != %lld\n", __FILE__, __LINE__,  \
+                    #a, #b, check_a_, check_b_);                                                   \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MEM(a, b, n)                                                                \
-    do {                                                                                  \
-        check_total_++;                                                                   \
-        if (memcmp((a), (b), (n)) != 0) {                                                 \
-            check_failed_++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK_MEM(%s, %s) failed\n", __FILE__, __LINE__, #a, #b); \
-        }                                                                                 \
+#define CHECK_MEM(a, b, n)                                                                         \
+    do {                                                                                           \
+        check_total_++;                                                                            \
+        if (memcmp((a), (b), (n)) != 0) {                                                          \
+            check_failed_++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK_MEM(%s, %s) failed\n", __FILE__, __LINE__, #a, #b);      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                   \
-    do {                                                                                  \
-        const char *check_sa_ = (a), *check_sb_ = (b);                                    \
-        check_total_++;                                                                   \
-        if (strcmp(check_sa_, check_sb_) != 0) {                                          \
-            check_failed_++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK_STR failed:\n  got:  %s\n  want: %s\n", __FILE__, \
-                    __LINE__, check_sa_, check_sb_);                                      \
-        }                                                                                 \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *check_sa_ = (a), *check_sb_ = (b);                                             \
+        check_total_++;                                                                            \
+        if (strcmp(check_sa_, check_sb_) != 0) {                                                   \
+            check_failed_++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK_STR failed:\n  got:  %s\n  want: %s\n", __FILE__,        \
+                    __LINE__, check_sa_, check_sb_);                                               \
+        }                                                                                          \
     } while (0)
 
-#define RUN(fn)                                                      \
-    do {                                                             \
-        int check_before_ = check_failed_;                           \
-        fn();                                                        \
-        printf("%s %s\n", check_failed_ == check_before_ ? "ok  " : "FAIL", #fn); \
+#define RUN(fn)                                                                                    \
+    do {                                                                                           \
+        int check_before_ = check_failed_;                                                         \
+        fn();                                                                                      \
+        printf("%s %s\n", check_failed_ == check_before_ ? "ok  " : "FAIL", #fn);                  \
     } while (0)
 
-#define CHECK_REPORT()                                                             \
-    (printf("%d checks, %d failed\n", check_total_, check_failed_), \
+#define CHECK_REPORT()                                                                             \
+    (printf("%d checks, %d failed\n", check_total_, check_failed_),                                \
      check_failed_ == 0 && check_total_ > 0 ? 0 : 1)
 
 #endif

@@ -223,8 +223,7 @@ static void test_tlv_holders(void)
     CHECK_EQ(c.code, BRAID_CAUSE_UNRESOLVABLE_ADDR);
     CHECK(c.u.bytes.p == unres + 4);
     CHECK_EQ(c.u.bytes.len, 8);
-    check_cause(unres, sizeof unres, "Unresolvable Address{len=8 addr=000500080a000001}", NULL,
-                0);
+    check_cause(unres, sizeof unres, "Unresolvable Address{len=8 addr=000500080a000001}", NULL, 0);
     const uint8_t unres_short[] = {0, 5, 0, 7, 0, 5, 0};
     CHECK_EQ(parse_cause(unres_short, sizeof unres_short, &c), BRAID_ERR_PARAM_VALUE);
     const uint8_t unres_empty[] = {0, 5, 0, 4};
@@ -247,7 +246,9 @@ static void test_tlv_holders(void)
     CHECK_EQ(c.code, BRAID_CAUSE_UNRECOGNIZED_PARAMS);
     CHECK_EQ(c.u.bytes.len, 13);
     check_cause(unparams, sizeof unparams,
-                "Unrecognized Parameters{len=13 params=80090005010000" "00c007000502}", NULL, 0);
+                "Unrecognized Parameters{len=13 params=80090005010000"
+                "00c007000502}",
+                NULL, 0);
     const uint8_t unparams_len[] = {0, 8, 0, 8, 0x80, 9, 0, 2};
     CHECK_EQ(parse_cause(unparams_len, sizeof unparams_len, &c), BRAID_ERR_PARAM_LEN);
     const uint8_t unparams_over[] = {0, 8, 0, 8, 0x80, 9, 0, 12};
@@ -258,7 +259,8 @@ static void test_tlv_holders(void)
     CHECK_EQ(parse_cause(unparams_pad, sizeof unparams_pad, &c), BRAID_ERR_PARAM_PADDING);
 
     /* RFC 9260 §3.3.10.11: new IPv4 addresses */
-    const uint8_t restart[] = {0, 11, 0, 20, 0, 5, 0, 8, 192, 168, 1, 1, 0, 5, 0, 8, 192, 168, 1, 2};
+    const uint8_t restart[] = {0, 11, 0, 20, 0, 5, 0,   8,   192, 168,
+                               1, 1,  0, 5,  0, 8, 192, 168, 1,   2};
     CHECK_EQ(parse_cause(restart, sizeof restart, &c), 0);
     CHECK_EQ(c.code, BRAID_CAUSE_RESTART_NEW_ADDRS);
     CHECK_EQ(c.u.bytes.len, 16);
@@ -315,8 +317,8 @@ static void test_writers(void)
     CHECK_EQ(braid_cause_write_protocol_violation(&w, "x"), 0);
     CHECK_EQ(braid_cause_write_protocol_violation(&w, NULL), 0);
     CHECK_EQ(braid_cause_write_user_abort(&w, NULL, 0), 0);
-    const uint8_t want[] = {0, 12, 0, 8, 's', 't', 'o', 'p', 0, 13, 0, 5, 'x', 0, 0, 0,
-                            0, 13, 0, 4, 0, 12, 0, 4};
+    const uint8_t want[] = {0,   12, 0, 8, 's', 't', 'o', 'p', 0, 13, 0, 5,
+                            'x', 0,  0, 0, 0,   13,  0,   4,   0, 12, 0, 4};
     CHECK_EQ(w.off, sizeof want);
     CHECK_MEM(out, want, sizeof want);
     CHECK_STR(describe_list(out, w.off),
@@ -352,8 +354,7 @@ static void test_asconf_causes(void)
         CHECK_EQ(c.u.bytes.len, 16);
         CHECK(c.u.bytes.p == v + 4);
         char want[200];
-        snprintf(want, sizeof want, "%s{len=16 tlv=c002001000000001000500080a000002}",
-                 tab[i].name);
+        snprintf(want, sizeof want, "%s{len=16 tlv=c002001000000001000500080a000002}", tab[i].name);
         check_cause(v, sizeof v, want, NULL, 0);
         CHECK_STR(braid_cause_name(tab[i].code), tab[i].name);
         /* empty is accepted too */
@@ -376,8 +377,7 @@ static void test_unsupported_hmac(void)
     /* longer accepted (e.g. Cause Length 8 with the padding inside) */
     const uint8_t v8[] = {0x01, 0x05, 0, 8, 0, 1, 0, 0};
     const uint8_t v8_canon[] = {0x01, 0x05, 0, 6, 0, 1};
-    check_cause(v8, sizeof v8, "Unsupported HMAC Identifier{hmac_id=1}", v8_canon,
-                sizeof v8_canon);
+    check_cause(v8, sizeof v8, "Unsupported HMAC Identifier{hmac_id=1}", v8_canon, sizeof v8_canon);
     const uint8_t short_v[] = {0x01, 0x05, 0, 5, 0, 0, 0, 0};
     CHECK_EQ(parse_cause(short_v, sizeof short_v, &c), BRAID_ERR_PARAM_VALUE);
     const uint8_t empty[] = {0x01, 0x05, 0, 4};

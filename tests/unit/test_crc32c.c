@@ -23,8 +23,14 @@ static void vectors(crc_fn f)
     CHECK_EQ(f(0, buf, 32), 0x113FDB5Cu);
 }
 
-static void test_vectors_bytewise(void) { vectors(braid_crc32c_extend_bytewise); }
-static void test_vectors_sw(void) { vectors(braid_crc32c_extend_sw); }
+static void test_vectors_bytewise(void)
+{
+    vectors(braid_crc32c_extend_bytewise);
+}
+static void test_vectors_sw(void)
+{
+    vectors(braid_crc32c_extend_sw);
+}
 static void test_vectors_hw(void)
 {
     if (!braid_crc32c_hw_available()) {
@@ -33,7 +39,10 @@ static void test_vectors_hw(void)
     }
     vectors(braid_crc32c_extend_hw);
 }
-static void test_vectors_dispatch(void) { vectors(braid_crc32c_extend); }
+static void test_vectors_dispatch(void)
+{
+    vectors(braid_crc32c_extend);
+}
 
 /* Every length up to 8 KiB and every alignment: all paths agree, chaining works. */
 static void test_paths_agree(void)
@@ -74,7 +83,8 @@ static void test_tables(void)
             bad++;
         for (int k = 1; k < 8; k++) {
             uint32_t p = braid_crc32c_table_entry(k - 1, b);
-            if (braid_crc32c_table_entry(k, b) != ((p >> 8) ^ braid_crc32c_table_entry(0, (int)(p & 0xff))))
+            if (braid_crc32c_table_entry(k, b) !=
+                ((p >> 8) ^ braid_crc32c_table_entry(0, (int)(p & 0xff))))
                 bad++;
         }
     }

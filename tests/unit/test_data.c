@@ -28,10 +28,10 @@ static void test_data_vector(void)
     /* RFC 9260 §3.3.1, written by hand: flags U|B|E, length 16 + 5, 3 bytes
      * of padding. */
     const uint8_t pkt[] = {
-        0x00, 0x07, 0x00, 0x15,             /* type 0, flags UBE, length 21 */
-        0x01, 0x02, 0x03, 0x04,             /* TSN */
-        0x00, 0x05, 0x12, 0x34,             /* SID 5, SSN 0x1234 */
-        0xde, 0xad, 0xbe, 0xef,             /* PPID */
+        0x00, 0x07, 0x00, 0x15,               /* type 0, flags UBE, length 21 */
+        0x01, 0x02, 0x03, 0x04,               /* TSN */
+        0x00, 0x05, 0x12, 0x34,               /* SID 5, SSN 0x1234 */
+        0xde, 0xad, 0xbe, 0xef,               /* PPID */
         'h',  'e',  'l',  'l',  'o', 0, 0, 0, /* user data + padding */
     };
     braid_chunk c;
@@ -260,12 +260,10 @@ static void test_idata_malformed(void)
 {
     braid_chunk c;
     /* value of 15 bytes: fixed part incomplete (RFC 8260 §2.1) */
-    const uint8_t short_val[] = {64, 3, 0, 19, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1,
-                                 0, 0, 0, 0};
+    const uint8_t short_val[] = {64, 3, 0, 19, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
     CHECK_EQ(parse_one(short_val, sizeof short_val, &c), BRAID_ERR_CHUNK_VALUE);
     /* a DATA header with one byte of data (value 13) is too short for I-DATA */
-    const uint8_t data_sized[] = {64, 3, 0, 17, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1,
-                                  0x55, 0, 0, 0};
+    const uint8_t data_sized[] = {64, 3, 0, 17, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0x55, 0, 0, 0};
     CHECK_EQ(parse_one(data_sized, sizeof data_sized, &c), BRAID_ERR_CHUNK_VALUE);
     /* length 20: no user data */
     const uint8_t empty[] = {64, 3, 0, 20, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};

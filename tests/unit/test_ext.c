@@ -78,9 +78,9 @@ static void check_nospace(const braid_chunk *c, size_t full)
 static void test_auth_vector(void)
 {
     /* HMAC-SHA-1 (HMAC Identifier 1, RFC 4895 §3.3): 20-byte HMAC, length 28 */
-    const uint8_t x[] = {0x0f, 0x00, 0x00, 0x1c, 0x00, 0x02, 0x00, 0x01,
-                         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
-                         0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13};
+    const uint8_t x[] = {0x0f, 0x00, 0x00, 0x1c, 0x00, 0x02, 0x00, 0x01, 0x00, 0x01,
+                         0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+                         0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13};
     braid_chunk c;
     CHECK_EQ(parse1(x, sizeof x, &c), 0);
     CHECK_EQ(c.type, BRAID_CHUNK_AUTH);
@@ -167,19 +167,21 @@ static void test_auth_describe(void)
     braid_chunk c;
     char buf[256];
     CHECK_EQ(parse1(x, sizeof x, &c), 0);
-    CHECK_STR(describe(&c, buf, sizeof buf), "AUTH(flags=0x00 key_id=1 hmac_id=3 hmac_len=4 hmac=deadbeef)");
+    CHECK_STR(describe(&c, buf, sizeof buf),
+              "AUTH(flags=0x00 key_id=1 hmac_id=3 hmac_len=4 hmac=deadbeef)");
     const uint8_t empty[] = {0x0f, 0x81, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01};
     CHECK_EQ(parse1(empty, sizeof empty, &c), 0);
-    CHECK_STR(describe(&c, buf, sizeof buf), "AUTH(flags=0x81 key_id=0 hmac_id=1 hmac_len=0 hmac=)");
+    CHECK_STR(describe(&c, buf, sizeof buf),
+              "AUTH(flags=0x81 key_id=0 hmac_id=1 hmac_len=0 hmac=)");
     CHECK_EQ(braid_auth_hmac_offset(), 8);
 }
 
 /* ---------------- RE-CONFIG ---------------- */
 
 /* Outgoing SSN Reset Request (RFC 6525 §4.1), one stream: length 18. */
-#define OUT_RESET_1                                                                       \
-    0x00, 0x0d, 0x00, 0x12, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, \
-        0x00, 0x03, 0x00, 0x07
+#define OUT_RESET_1                                                                                \
+    0x00, 0x0d, 0x00, 0x12, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,      \
+        0x03, 0x00, 0x07
 /* Incoming SSN Reset Request (RFC 6525 §4.2), no streams: length 8. */
 #define IN_RESET_0 0x00, 0x0e, 0x00, 0x08, 0x00, 0x00, 0x00, 0x04
 
@@ -261,7 +263,8 @@ static void test_reconfig_malformed(void)
     const uint8_t cut_hdr[] = {0x82, 0x00, 0x00, 0x0e, IN_RESET_0, 0x00, 0x0e, 0x00, 0x00};
     CHECK_EQ(parse1(cut_hdr, sizeof cut_hdr, &c), BRAID_ERR_PARAM_OVERRUN);
     /* a 5-byte parameter followed by one byte of its 3-byte padding */
-    const uint8_t nopad[] = {0x82, 0x00, 0x00, 0x0a, 0x00, 0x0e, 0x00, 0x05, 0xaa, 0x00, 0x00, 0x00};
+    const uint8_t nopad[] = {0x82, 0x00, 0x00, 0x0a, 0x00, 0x0e,
+                             0x00, 0x05, 0xaa, 0x00, 0x00, 0x00};
     CHECK_EQ(parse1(nopad, sizeof nopad, &c), BRAID_ERR_PARAM_PADDING);
 }
 
@@ -290,7 +293,7 @@ static void test_reconfig_describe(void)
 /* ---------------- ASCONF / ASCONF-ACK ---------------- */
 
 #define IPV4_10_0_0_1 0x00, 0x05, 0x00, 0x08, 10, 0, 0, 1
-#define IPV6_2001_DB8_1                                                                    \
+#define IPV6_2001_DB8_1                                                                            \
     0x00, 0x06, 0x00, 0x14, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
 /* Add IP Address (RFC 5061 §4.2.1), correlation id 0x11, address 10.0.0.2 */
 #define ADD_IP_10_0_0_2 0xc0, 0x01, 0x00, 0x10, 0, 0, 0, 0x11, 0x00, 0x05, 0x00, 0x08, 10, 0, 0, 2
@@ -300,8 +303,8 @@ static void test_reconfig_describe(void)
 static void test_asconf_vector(void)
 {
     /* length 4 + 4 + 8 + 16 = 32 */
-    const uint8_t x[] = {0xc1, 0x00, 0x00, 0x20, 0x12, 0x34, 0x56, 0x78, IPV4_10_0_0_1,
-                         ADD_IP_10_0_0_2};
+    const uint8_t x[] = {0xc1, 0x00, 0x00, 0x20,          0x12,
+                         0x34, 0x56, 0x78, IPV4_10_0_0_1, ADD_IP_10_0_0_2};
     braid_chunk c;
     CHECK_EQ(parse1(x, sizeof x, &c), 0);
     CHECK_EQ(c.type, BRAID_CHUNK_ASCONF);
@@ -369,8 +372,8 @@ static void test_asconf_roundtrip(void)
     braid_wr w;
     braid_wr_init(&w, out, sizeof out);
     CHECK_EQ(braid_chunk_write(&w, &c), 0);
-    const uint8_t want[] = {0xc1, 0x00, 0x00, 0x2c, 0xca, 0xfe, 0xf0, 0x0d, IPV6_2001_DB8_1,
-                            ADD_IP_10_0_0_2};
+    const uint8_t want[] = {
+        0xc1, 0x00, 0x00, 0x2c, 0xca, 0xfe, 0xf0, 0x0d, IPV6_2001_DB8_1, ADD_IP_10_0_0_2};
     CHECK_EQ(w.off, sizeof want);
     CHECK_MEM(out, want, sizeof want);
     braid_chunk d;
@@ -421,33 +424,33 @@ static void test_asconf_malformed(void)
     CHECK_EQ(parse1(no_addr, sizeof no_addr, &c), BRAID_ERR_MISSING_PARAM);
     const uint8_t addip_first[] = {0xc1, 0x00, 0x00, 0x18, 0, 0, 0, 1, ADD_IP_10_0_0_2};
     CHECK_EQ(parse1(addip_first, sizeof addip_first, &c), BRAID_ERR_MISSING_PARAM);
-    const uint8_t addr_second[] = {0xc1, 0x00, 0x00, 0x18, 0, 0, 0, 1, SUCCESS_0x11,
-                                   IPV4_10_0_0_1};
+    const uint8_t addr_second[] = {0xc1, 0x00, 0x00, 0x18, 0, 0, 0, 1, SUCCESS_0x11, IPV4_10_0_0_1};
     CHECK_EQ(parse1(addr_second, sizeof addr_second, &c), BRAID_ERR_MISSING_PARAM);
 
     /* RFC 9260 §3.3.2.1.1 / §3.3.2.1.2: address parameters have fixed sizes */
-    const uint8_t v4_long[] = {0xc1, 0x00, 0x00, 0x14, 0, 0, 0, 1,
-                               0x00, 0x05, 0x00, 0x0c, 10, 0, 0, 1, 0, 0, 0, 0};
+    const uint8_t v4_long[] = {0xc1, 0x00, 0x00, 0x14, 0, 0, 0, 1, 0x00, 0x05,
+                               0x00, 0x0c, 10,   0,    0, 1, 0, 0, 0,    0};
     CHECK_EQ(parse1(v4_long, sizeof v4_long, &c), BRAID_ERR_PARAM_VALUE);
     const uint8_t v4_short[] = {0xc1, 0x00, 0x00, 0x0c, 0, 0, 0, 1, 0x00, 0x05, 0x00, 0x04};
     CHECK_EQ(parse1(v4_short, sizeof v4_short, &c), BRAID_ERR_PARAM_VALUE);
-    const uint8_t v6_short[] = {0xc1, 0x00, 0x00, 0x10, 0, 0, 0, 1,
+    const uint8_t v6_short[] = {0xc1, 0x00, 0x00, 0x10, 0,    0,    0,    1,
                                 0x00, 0x06, 0x00, 0x08, 0x20, 0x01, 0x0d, 0xb8};
     CHECK_EQ(parse1(v6_short, sizeof v6_short, &c), BRAID_ERR_PARAM_VALUE);
 
     /* framing of the parameter list, ASCONF and ASCONF-ACK alike */
     const uint8_t bad_len[] = {0xc1, 0x00, 0x00, 0x0c, 0, 0, 0, 1, 0x00, 0x05, 0x00, 0x02};
     CHECK_EQ(parse1(bad_len, sizeof bad_len, &c), BRAID_ERR_PARAM_LEN);
-    const uint8_t over[] = {0xc1, 0x00, 0x00, 0x10, 0, 0, 0, 1, 0x00, 0x05, 0x00, 0x0c, 10, 0, 0, 1};
+    const uint8_t over[] = {0xc1, 0x00, 0x00, 0x10, 0,  0, 0, 1,
+                            0x00, 0x05, 0x00, 0x0c, 10, 0, 0, 1};
     CHECK_EQ(parse1(over, sizeof over, &c), BRAID_ERR_PARAM_OVERRUN);
-    const uint8_t trailing[] = {0xc1, 0x00, 0x00, 0x12, 0, 0, 0, 1, IPV4_10_0_0_1, 0x00, 0x05,
-                                0x00, 0x00};
+    const uint8_t trailing[] = {0xc1, 0x00,          0x00, 0x12, 0,    0,   0,
+                                1,    IPV4_10_0_0_1, 0x00, 0x05, 0x00, 0x00};
     CHECK_EQ(parse1(trailing, sizeof trailing, &c), BRAID_ERR_PARAM_OVERRUN);
     const uint8_t ack_zero[] = {0x80, 0x00, 0x00, 0x0c, 0, 0, 0, 1, 0xc0, 0x05, 0x00, 0x00};
     CHECK_EQ(parse1(ack_zero, sizeof ack_zero, &c), BRAID_ERR_PARAM_LEN);
     const uint8_t ack_over[] = {0x80, 0x00, 0x00, 0x0c, 0, 0, 0, 1, 0xc0, 0x05, 0x00, 0x08};
     CHECK_EQ(parse1(ack_over, sizeof ack_over, &c), BRAID_ERR_PARAM_OVERRUN);
-    const uint8_t ack_nopad[] = {0x80, 0x00, 0x00, 0x0e, 0, 0, 0, 1,
+    const uint8_t ack_nopad[] = {0x80, 0x00, 0x00, 0x0e, 0,    0,    0,    1,
                                  0xc0, 0x05, 0x00, 0x05, 0xaa, 0x00, 0x00, 0x00};
     CHECK_EQ(parse1(ack_nopad, sizeof ack_nopad, &c), BRAID_ERR_PARAM_PADDING);
 }

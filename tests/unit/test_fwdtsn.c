@@ -299,8 +299,7 @@ static void test_ifwdtsn_malformed(void)
     const uint8_t four[] = {0xc2, 0, 0, 12, 0, 0, 1, 0, 0, 1, 0, 1};
     CHECK_EQ(parse_one(four, sizeof four, &c), BRAID_ERR_CHUNK_VALUE);
     /* 12 bytes of entries: one and a half */
-    const uint8_t twelve[] = {0xc2, 0, 0, 20, 0, 0, 1, 0, 0, 1, 0, 1,
-                              0, 0, 0, 1, 0, 2, 0, 0};
+    const uint8_t twelve[] = {0xc2, 0, 0, 20, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 2, 0, 0};
     CHECK_EQ(parse_one(twelve, sizeof twelve, &c), BRAID_ERR_CHUNK_VALUE);
 }
 

@@ -27,24 +27,24 @@ static const char *desc(const braid_chunk *c, char *buf, size_t cap)
 /* INIT with an IPv4 Address and a Supported Address Types parameter whose
  * padding is left out of the chunk length (RFC 9260 §3.2). */
 static const uint8_t init_vec[] = {
-    1,    0,    0,    34,                         /* type, flags, length */
-    0x12, 0x34, 0x56, 0x78,                       /* Initiate Tag */
-    0,    0,    0xff, 0xff,                       /* a_rwnd */
-    0,    10,   0,    11,                         /* OS, MIS */
-    0xaa, 0xbb, 0xcc, 0xdd,                       /* Initial TSN */
-    0,    5,    0,    8,    192, 0, 2, 1,         /* IPv4 Address */
-    0,    12,   0,    6,    0,   5, 0, 0,         /* Supported Address Types + pad */
+    1,    0,    0,    34,                 /* type, flags, length */
+    0x12, 0x34, 0x56, 0x78,               /* Initiate Tag */
+    0,    0,    0xff, 0xff,               /* a_rwnd */
+    0,    10,   0,    11,                 /* OS, MIS */
+    0xaa, 0xbb, 0xcc, 0xdd,               /* Initial TSN */
+    0,    5,    0,    8,    192, 0, 2, 1, /* IPv4 Address */
+    0,    12,   0,    6,    0,   5, 0, 0, /* Supported Address Types + pad */
 };
 
 /* INIT ACK with a State Cookie and Forward-TSN-Supported. */
 static const uint8_t init_ack_vec[] = {
-    2,    0,    0,    32,                         /* type, flags, length */
-    0,    0,    0,    1,                          /* Initiate Tag */
-    0,    0,    0x05, 0xdc,                       /* a_rwnd = 1500 */
-    0,    1,    0,    1,                          /* OS, MIS */
-    0,    0,    0,    0,                          /* Initial TSN */
-    0,    7,    0,    8,    0xc0, 0x0c, 0x1e, 0x00, /* State Cookie */
-    0xc0, 0,    0,    4,                          /* Forward-TSN-Supported */
+    2,    0, 0,    32,                           /* type, flags, length */
+    0,    0, 0,    1,                            /* Initiate Tag */
+    0,    0, 0x05, 0xdc,                         /* a_rwnd = 1500 */
+    0,    1, 0,    1,                            /* OS, MIS */
+    0,    0, 0,    0,                            /* Initial TSN */
+    0,    7, 0,    8,    0xc0, 0x0c, 0x1e, 0x00, /* State Cookie */
+    0xc0, 0, 0,    4,                            /* Forward-TSN-Supported */
 };
 
 static void test_init_vector(void)
@@ -227,7 +227,7 @@ typedef struct bad {
 
 #define V(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
 /* the fixed part with tag, a_rwnd, OS, MIS picked by the case */
-#define FIXED(tag, rwnd_hi, rwnd_lo, os, mis)                                          \
+#define FIXED(tag, rwnd_hi, rwnd_lo, os, mis)                                                      \
     0, 0, 0, tag, 0, 0, rwnd_hi, rwnd_lo, 0, os, 0, mis, 0, 0, 0, 0
 
 static void test_malformed(void)
@@ -235,7 +235,8 @@ static void test_malformed(void)
     const bad bs[] = {
         /* RFC 9260 §3.3.2 / §3.3.3: 16 bytes of fixed fields */
         {V(1, 0, 0, 4), BRAID_ERR_CHUNK_VALUE},
-        {V(1, 0, 0, 19, 0, 0, 0, 1, 0, 0, 0x05, 0xdc, 0, 1, 0, 1, 0, 0, 0, 0), BRAID_ERR_CHUNK_VALUE},
+        {V(1, 0, 0, 19, 0, 0, 0, 1, 0, 0, 0x05, 0xdc, 0, 1, 0, 1, 0, 0, 0, 0),
+         BRAID_ERR_CHUNK_VALUE},
         {V(2, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0x05, 0xdc, 0, 1, 0, 1), BRAID_ERR_CHUNK_VALUE},
         {V(2, 0, 0, 4), BRAID_ERR_CHUNK_VALUE},
         /* Initiate Tag 0 */
@@ -265,8 +266,7 @@ static void test_malformed(void)
         {V(2, 0, 0, 36, FIXED(1, 0x05, 0xdc, 1, 1), 0, 7, 0, 8, 1, 2, 3, 4, 0, 5, 0, 12, 1, 2, 3,
            4),
          BRAID_ERR_PARAM_OVERRUN},
-        {V(2, 0, 0, 34, FIXED(1, 0x05, 0xdc, 1, 1), 0, 7, 0, 5, 1, 0, 0, 0, 0, 7, 0, 5, 9, 0, 0,
-           0),
+        {V(2, 0, 0, 34, FIXED(1, 0x05, 0xdc, 1, 1), 0, 7, 0, 5, 1, 0, 0, 0, 0, 7, 0, 5, 9, 0, 0, 0),
          BRAID_ERR_PARAM_PADDING},
         /* RFC 9260 §3.3.3: State Cookie is mandatory in INIT ACK */
         {V(2, 0, 0, 20, FIXED(1, 0x05, 0xdc, 1, 1)), BRAID_ERR_MISSING_PARAM},
@@ -287,29 +287,31 @@ static void test_accepted_edges(void)
     braid_chunk c;
     char buf[512];
     /* a_rwnd exactly 1500, and a State Cookie that is not the first parameter */
-    static const uint8_t ack[] = {2, 0, 0, 33, FIXED(9, 0x05, 0xdc, 1, 1), 0, 5, 0, 8, 10, 0, 0,
-                                  1, 0, 7, 0, 5, 0xee, 0, 0, 0};
+    static const uint8_t ack[] = {
+        2,    0, 0, 33, FIXED(9, 0x05, 0xdc, 1, 1), 0, 5, 0, 8, 10, 0, 0, 1, 0, 7, 0, 5,
+        0xee, 0, 0, 0};
     CHECK_EQ(parse1(ack, sizeof ack, &c), 0);
     CHECK_EQ(c.u.init.a_rwnd, 1500);
     CHECK_EQ(c.u.init.params_len, 13);
 
     /* the codec does not decode parameter values: an IPv4 parameter of the
      * wrong size and an unknown type pass parse, describe shows the problem */
-    static const uint8_t init[] = {1,    0, 0, 30, FIXED(9, 0x05, 0xdc, 1, 1), 0x80, 0x0f, 0, 4,
-                                   0,    5, 0, 6,  1,   2,    0,    0};
+    static const uint8_t init[] = {
+        1, 0, 0, 30, FIXED(9, 0x05, 0xdc, 1, 1), 0x80, 0x0f, 0, 4, 0, 5, 0, 6, 1, 2, 0, 0};
     CHECK_EQ(parse1(init, sizeof init, &c), 0);
     CHECK_EQ(c.u.init.params_len, 10);
-    CHECK_STR(desc(&c, buf, sizeof buf),
-              "INIT(flags=0x00 init_tag=9 a_rwnd=1500 os=1 mis=1 initial_tsn=0 "
-              "params=[UNKNOWN{type=32783 len=0 value=}; IPv4 Address!parameter value has the wrong "
-              "size])");
+    CHECK_STR(
+        desc(&c, buf, sizeof buf),
+        "INIT(flags=0x00 init_tag=9 a_rwnd=1500 os=1 mis=1 initial_tsn=0 "
+        "params=[UNKNOWN{type=32783 len=0 value=}; IPv4 Address!parameter value has the wrong "
+        "size])");
     braid_tlv t;
     CHECK_EQ(braid_init_find_param(&c.u.init, BRAID_PARAM_IPV4, &t), 1);
     CHECK_EQ(t.value_len, 2);
 
     /* the same rules for an INIT ACK whose cookie follows a bad-value parameter */
-    static const uint8_t ack2[] = {2, 0, 0, 33, FIXED(9, 0x05, 0xdc, 1, 1), 0, 9, 0, 5, 1, 0, 0,
-                                   0, 0, 7, 0, 5, 0xee, 0, 0, 0};
+    static const uint8_t ack2[] = {
+        2, 0, 0, 33, FIXED(9, 0x05, 0xdc, 1, 1), 0, 9, 0, 5, 1, 0, 0, 0, 0, 7, 0, 5, 0xee, 0, 0, 0};
     CHECK_EQ(parse1(ack2, sizeof ack2, &c), 0);
     CHECK_EQ(braid_init_find_param(&c.u.init, BRAID_PARAM_STATE_COOKIE, &t), 1);
     CHECK_EQ(t.value_len, 1);

@@ -67,7 +67,8 @@ static void test_vectors_describe_and_reencode(void)
         {V(0, 16, 0, 20, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 2, 0),
          "Re-configuration Response{resp_seq=9 result=1 sender_next_tsn=256 "
          "receiver_next_tsn=512}"},
-        {V(0, 17, 0, 12, 0, 0, 0, 5, 0, 3, 0, 0), "Add Outgoing Streams Request{req_seq=5 n_new=3}"},
+        {V(0, 17, 0, 12, 0, 0, 0, 5, 0, 3, 0, 0),
+         "Add Outgoing Streams Request{req_seq=5 n_new=3}"},
         {V(0, 18, 0, 12, 0, 0, 0, 6, 1, 0, 0, 0),
          "Add Incoming Streams Request{req_seq=6 n_new=256}"},
         {V(0x80, 0, 0, 4), "ECN Capable{}"},
@@ -80,13 +81,14 @@ static void test_vectors_describe_and_reencode(void)
         {V(0xc0, 0, 0, 4), "Forward-TSN-Supported{}"},
         {V(0xc0, 1, 0, 16, 0, 0, 0, 7, 0, 5, 0, 8, 10, 0, 0, 1),
          "Add IP Address{corr_id=7 addr=10.0.0.1}"},
-        {V(0xc0, 2, 0, 28, 0, 0, 0, 8, 0, 6, 0, 20, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-           0, 0xab, 0xcd),
+        {V(0xc0, 2, 0, 28, 0, 0, 0, 8, 0, 6, 0, 20, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           0xab, 0xcd),
          "Delete IP Address{corr_id=8 addr=fe80:0:0:0:0:0:0:abcd}"},
         {V(0xc0, 4, 0, 16, 0xff, 0xff, 0xff, 0xff, 0, 5, 0, 8, 127, 0, 0, 1),
          "Set Primary Address{corr_id=4294967295 addr=127.0.0.1}"},
         {V(0xc0, 5, 0, 8, 0, 0, 1, 0), "Success Indication{corr_id=256}"},
-        {V(0xc0, 6, 0, 8, 0x12, 0x34, 0x56, 0x78), "Adaptation Layer Indication{indication=305419896}"},
+        {V(0xc0, 6, 0, 8, 0x12, 0x34, 0x56, 0x78),
+         "Adaptation Layer Indication{indication=305419896}"},
         {V(0x12, 0x34, 0, 6, 0xde, 0xad), "UNKNOWN{type=4660 len=2 value=dead}"},
         {V(0xff, 0xff, 0, 4), "UNKNOWN{type=65535 len=0 value=}"},
     };
@@ -120,10 +122,9 @@ static void test_fields_addresses(void)
     CHECK_MEM(p.u.addr.bytes, ((const uint8_t[]){192, 0, 2, 1}), 4);
 
     const uint8_t a6[] = {0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    CHECK_EQ(parse1(V(0, 6, 0, 20, 0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-                      12),
-                    &p),
-             0);
+    CHECK_EQ(
+        parse1(V(0, 6, 0, 20, 0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), &p),
+        0);
     CHECK_EQ(p.type, BRAID_PARAM_IPV6);
     CHECK_EQ(p.u.addr.len, 16);
     CHECK_MEM(p.u.addr.bytes, a6, 16);
@@ -183,8 +184,9 @@ static void test_fields_bytes(void)
     CHECK_EQ(p.type, BRAID_PARAM_FORWARD_TSN_SUPPORTED);
     CHECK_EQ(p.u.bytes.len, 0);
 
-    const uint8_t rnd[] = {0x80, 2, 0, 36, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                           16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    const uint8_t rnd[] = {0x80, 2,  0,  36, 1,  2,  3,  4,  5,  6,  7,  8,
+                           9,    10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                           21,   22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     CHECK_EQ(parse1(rnd, sizeof rnd, &p), 0);
     CHECK_EQ(p.type, BRAID_PARAM_RANDOM);
     CHECK_EQ(p.u.bytes.len, 32);
@@ -242,8 +244,8 @@ static void test_fields_asconf(void)
     CHECK_EQ(p.u.asconf.inner.len, 8);
     CHECK(p.u.asconf.inner.p == add + 8);
 
-    const uint8_t del[] = {0xc0, 2, 0, 28, 0, 0, 0, 3, 0, 6, 0, 20, 1, 2, 3, 4,
-                           5,    6, 7, 8,  9, 1, 2, 3, 4, 5, 6, 7};
+    const uint8_t del[] = {0xc0, 2, 0, 28, 0, 0, 0, 3, 0, 6, 0, 20, 1, 2,
+                           3,    4, 5, 6,  7, 8, 9, 1, 2, 3, 4, 5,  6, 7};
     CHECK_EQ(parse1(del, sizeof del, &p), 0);
     CHECK_EQ(p.type, BRAID_PARAM_DEL_IP);
     CHECK_EQ(p.u.asconf.corr_id, 3);
@@ -257,8 +259,7 @@ static void test_fields_asconf(void)
     CHECK_EQ(p.u.asconf.inner.len, 8);
 
     /* Error Cause Indication: two causes, the last one unpadded */
-    const uint8_t eci[] = {0xc0, 3, 0, 21, 0, 0, 0, 5, 0, 0xa0, 0, 8,
-                           0,    5, 0, 4,  0, 1, 0, 5, 0};
+    const uint8_t eci[] = {0xc0, 3, 0, 21, 0, 0, 0, 5, 0, 0xa0, 0, 8, 0, 5, 0, 4, 0, 1, 0, 5, 0};
     CHECK_EQ(parse1(eci, sizeof eci, &p), 0);
     CHECK_EQ(p.type, BRAID_PARAM_ERROR_CAUSE_IND);
     CHECK_EQ(p.u.asconf.corr_id, 5);
@@ -375,11 +376,10 @@ static void test_roundtrip(void)
         CHECK_EQ(braid_load16(buf + 2), 8);
     }
 
-    const uint16_t byte_types[] = {BRAID_PARAM_HEARTBEAT_INFO, BRAID_PARAM_STATE_COOKIE,
-                                   BRAID_PARAM_UNRECOGNIZED,   BRAID_PARAM_HOST_NAME,
-                                   BRAID_PARAM_RANDOM,         BRAID_PARAM_CHUNK_LIST,
-                                   BRAID_PARAM_PADDING,        BRAID_PARAM_SUPPORTED_EXT,
-                                   0x7777};
+    const uint16_t byte_types[] = {
+        BRAID_PARAM_HEARTBEAT_INFO, BRAID_PARAM_STATE_COOKIE,  BRAID_PARAM_UNRECOGNIZED,
+        BRAID_PARAM_HOST_NAME,      BRAID_PARAM_RANDOM,        BRAID_PARAM_CHUNK_LIST,
+        BRAID_PARAM_PADDING,        BRAID_PARAM_SUPPORTED_EXT, 0x7777};
     for (size_t i = 0; i < sizeof byte_types / sizeof byte_types[0]; i++) {
         memset(&in, 0, sizeof in);
         in.type = byte_types[i];
@@ -563,14 +563,13 @@ static void test_bad_sizes(void)
         {V(0x80, 4, 0, 7, 0, 1, 0), PV},
         {V(0x80, 4, 0, 5, 1), PV},
         /* RFC 5061 §4.2.1, §4.2.2, §4.2.4: correlation id + IPv4/IPv6 parameter */
-        {V(0xc0, 1, 0, 8, 0, 0, 0, 1), PV},                        /* no address */
-        {V(0xc0, 1, 0, 11, 0, 0, 0, 1, 0, 5, 0), PV},              /* cut address */
+        {V(0xc0, 1, 0, 8, 0, 0, 0, 1), PV},                          /* no address */
+        {V(0xc0, 1, 0, 11, 0, 0, 0, 1, 0, 5, 0), PV},                /* cut address */
         {V(0xc0, 1, 0, 16, 0, 0, 0, 1, 0, 7, 0, 8, 1, 2, 3, 4), PV}, /* not an address */
         {V(0xc0, 2, 0, 16, 0, 0, 0, 1, 0, 5, 0, 9, 1, 2, 3, 4), PV}, /* IPv4 len 9 */
         {V(0xc0, 2, 0, 16, 0, 0, 0, 1, 0, 6, 0, 8, 1, 2, 3, 4), PV}, /* IPv6 len 8 */
         {V(0xc0, 4, 0, 20, 0, 0, 0, 1, 0, 5, 0, 8, 1, 2, 3, 4, 0, 0, 0, 0), PV}, /* trailer */
-        {V(0xc0, 4, 0, 28, 0, 0, 0, 1, 0, 5, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-           0),
+        {V(0xc0, 4, 0, 28, 0, 0, 0, 1, 0, 5, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
          PV}, /* IPv4 len 20 */
         /* §4.2.3 Error Cause Indication: correlation id, then framed causes */
         {V(0xc0, 3, 0, 7, 0, 0, 0), PV},
@@ -596,7 +595,8 @@ static void test_bad_sizes(void)
 static void test_nospace(void)
 {
     /* decoded values point into these, so they must outlive each check */
-    static const uint8_t v6[] = {0, 6, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static const uint8_t v6[] = {0, 6, 0, 20, 1,  2,  3,  4,  5,  6,
+                                 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     static const uint8_t out_r[] = {0, 13, 0, 20, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 4, 0, 5};
     static const uint8_t resp[] = {0, 16, 0, 20, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 2, 0};
     static const uint8_t add[] = {0, 17, 0, 12, 0, 0, 0, 5, 0, 3, 0, 0};
@@ -704,8 +704,7 @@ static void test_params_describe(void)
     CHECK_STR(list_desc(V(0, 5, 0, 0), buf, sizeof buf), "!parameter length below its header");
     CHECK_STR(list_desc(V(0xc0, 0, 0, 4, 0, 5, 0, 12, 1, 2, 3, 4), buf, sizeof buf),
               "Forward-TSN-Supported{}; !parameter runs past the end of its chunk");
-    CHECK_STR(list_desc(V(0, 7, 0, 5, 1, 0), buf, sizeof buf),
-              "!parameter padding missing");
+    CHECK_STR(list_desc(V(0, 7, 0, 5, 1, 0), buf, sizeof buf), "!parameter padding missing");
     /* a cut buffer stays NUL-terminated */
     char small[8];
     CHECK_STR(list_desc(V(0, 5, 0, 8, 192, 0, 2, 1), small, sizeof small), "IPv4 Ad");

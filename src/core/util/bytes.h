@@ -29,7 +29,10 @@ static inline void braid_rd_init(braid_rd *r, const uint8_t *p, size_t len)
     r->err = false;
 }
 
-static inline size_t braid_rd_left(const braid_rd *r) { return r->len - r->off; }
+static inline size_t braid_rd_left(const braid_rd *r)
+{
+    return r->len - r->off;
+}
 
 static inline bool braid_rd_need(braid_rd *r, size_t n)
 {
@@ -76,7 +79,10 @@ static inline const uint8_t *braid_rd_take(braid_rd *r, size_t n)
 }
 
 /* Big-endian loads/stores on raw pointers the caller has bounds-checked. */
-static inline uint16_t braid_load16(const uint8_t *q) { return (uint16_t)((unsigned)q[0] << 8 | q[1]); }
+static inline uint16_t braid_load16(const uint8_t *q)
+{
+    return (uint16_t)((unsigned)q[0] << 8 | q[1]);
+}
 static inline uint32_t braid_load32(const uint8_t *q)
 {
     return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
@@ -157,7 +163,10 @@ static inline void braid_wr_zero(braid_wr *w, size_t n)
 }
 
 /* Pads with zero bytes up to the next multiple of 4 of the offset. */
-static inline void braid_wr_pad4(braid_wr *w) { braid_wr_zero(w, (4 - (w->off & 3)) & 3); }
+static inline void braid_wr_pad4(braid_wr *w)
+{
+    braid_wr_zero(w, (4 - (w->off & 3)) & 3);
+}
 
 /* Overwrites a 16-bit field already written at offset at. */
 static inline void braid_wr_patch16(braid_wr *w, size_t at, uint16_t v)
@@ -166,6 +175,24 @@ static inline void braid_wr_patch16(braid_wr *w, size_t at, uint16_t v)
         braid_store16(w->p + at, v);
 }
 
-static inline size_t braid_pad4(size_t n) { return (n + 3) & ~(size_t)3; }
+/* Patches the 16-bit length field at start + 2 with the bytes written since
+ * start (a chunk or TLV header). False (and err set) if it exceeds 65535. */
+static inline bool braid_wr_close_len16(braid_wr *w, size_t start)
+{
+    if (w->err)
+        return false;
+    size_t len = w->off - start;
+    if (len > UINT16_MAX) {
+        w->err = true;
+        return false;
+    }
+    braid_wr_patch16(w, start + 2, (uint16_t)len);
+    return true;
+}
+
+static inline size_t braid_pad4(size_t n)
+{
+    return (n + 3) & ~(size_t)3;
+}
 
 #endif

@@ -124,7 +124,7 @@ static void asconf_describe(braid_sbuf *s, const braid_chunk *c)
     braid_sbuf_printf(s, "]");
 }
 
-const braid_chunk_ops braid_ops_asconf = {BRAID_CHUNK_ASCONF, "ASCONF", asconf_parse,
-                                          asconf_write, asconf_describe};
+const braid_chunk_ops braid_ops_asconf = {BRAID_CHUNK_ASCONF, "ASCONF", asconf_parse, asconf_write,
+                                          asconf_describe};
 const braid_chunk_ops braid_ops_asconf_ack = {BRAID_CHUNK_ASCONF_ACK, "ASCONF_ACK",
                                               asconf_ack_parse, asconf_write, asconf_describe};

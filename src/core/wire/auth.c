@@ -28,7 +28,10 @@
 
 #define AUTH_FIXED_LEN 4 /* Shared Key Identifier + HMAC Identifier */
 
-size_t braid_auth_hmac_offset(void) { return BRAID_CHUNK_HEADER_LEN + AUTH_FIXED_LEN; }
+size_t braid_auth_hmac_offset(void)
+{
+    return BRAID_CHUNK_HEADER_LEN + AUTH_FIXED_LEN;
+}
 
 static int auth_parse(const braid_chunk_view *v, braid_chunk *out)
 {

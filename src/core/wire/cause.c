@@ -114,10 +114,10 @@ int braid_cause_parse(const braid_tlv *t, braid_cause *out)
             return BRAID_ERR_PARAM_VALUE;
         out->u.tsn = braid_load32(v);
         return 0;
-    case BRAID_CAUSE_OUT_OF_RESOURCE: /* RFC 9260 §3.3.10.4: Cause Length = 4 */
-    case BRAID_CAUSE_INVALID_PARAM:   /* RFC 9260 §3.3.10.7: Cause Length = 4 */
+    case BRAID_CAUSE_OUT_OF_RESOURCE:    /* RFC 9260 §3.3.10.4: Cause Length = 4 */
+    case BRAID_CAUSE_INVALID_PARAM:      /* RFC 9260 §3.3.10.7: Cause Length = 4 */
     case BRAID_CAUSE_COOKIE_IN_SHUTDOWN: /* RFC 9260 §3.3.10.10: Cause Length = 4 */
-        set_bytes(out, NULL, 0); /* extra bytes ignored */
+        set_bytes(out, NULL, 0);         /* extra bytes ignored */
         return 0;
     case BRAID_CAUSE_UNRESOLVABLE_ADDR:
         /* RFC 9260 §3.3.10.5: the complete address parameter TLV. */
@@ -131,7 +131,7 @@ int braid_cause_parse(const braid_tlv *t, braid_cause *out)
             return BRAID_ERR_PARAM_VALUE;
         set_bytes(out, v, n);
         return 0;
-    case BRAID_CAUSE_UNRECOGNIZED_PARAMS:   /* RFC 9260 §3.3.10.8: parameter TLVs */
+    case BRAID_CAUSE_UNRECOGNIZED_PARAMS: /* RFC 9260 §3.3.10.8: parameter TLVs */
     case BRAID_CAUSE_RESTART_NEW_ADDRS: { /* RFC 9260 §3.3.10.11: address TLVs */
         /* RFC 9260 §3.2.1: the TLVs are framed like any parameter. */
         int rc = braid_tlv_list_check(v, n);
@@ -173,24 +173,17 @@ int braid_cause_write(braid_wr *w, const braid_cause *c)
         braid_wr_u32(w, (uint32_t)n_missing);
         braid_wr_bytes(w, c->u.missing.p, 2 * n_missing);
         break;
-    case BRAID_CAUSE_STALE_COOKIE:
-        braid_wr_u32(w, c->u.staleness_us);
-        break;
-    case BRAID_CAUSE_NO_USER_DATA:
-        braid_wr_u32(w, c->u.tsn);
-        break;
+    case BRAID_CAUSE_STALE_COOKIE: braid_wr_u32(w, c->u.staleness_us); break;
+    case BRAID_CAUSE_NO_USER_DATA: braid_wr_u32(w, c->u.tsn); break;
     case BRAID_CAUSE_OUT_OF_RESOURCE:
     case BRAID_CAUSE_INVALID_PARAM:
-    case BRAID_CAUSE_COOKIE_IN_SHUTDOWN:
-        break; /* Cause Length = 4 */
+    case BRAID_CAUSE_COOKIE_IN_SHUTDOWN: break; /* Cause Length = 4 */
     case BRAID_CAUSE_UNSUPPORTED_HMAC:
         /* RFC 4895 §4.1: Cause Length = 6; the 2 bytes of padding are the
          * TLV padding, written before the next TLV or by braid_chunk_end. */
         braid_wr_u16(w, c->u.hmac_id);
         break;
-    default:
-        braid_wr_bytes(w, c->u.bytes.p, c->u.bytes.len);
-        break;
+    default: braid_wr_bytes(w, c->u.bytes.p, c->u.bytes.len); break;
     }
     return braid_tlv_end(w, start);
 }
@@ -269,9 +262,7 @@ void braid_cause_describe(braid_sbuf *s, const braid_cause *c)
 {
     braid_sbuf_printf(s, "%s{", braid_cause_name(c->code));
     switch (c->code) {
-    case BRAID_CAUSE_INVALID_STREAM:
-        braid_sbuf_printf(s, "sid=%u", (unsigned)c->u.sid);
-        break;
+    case BRAID_CAUSE_INVALID_STREAM: braid_sbuf_printf(s, "sid=%u", (unsigned)c->u.sid); break;
     case BRAID_CAUSE_MISSING_PARAM:
         braid_sbuf_printf(s, "n=%zu types=[", c->u.missing.n);
         for (size_t i = 0; i < c->u.missing.n && !s->cut; i++)
@@ -282,25 +273,14 @@ void braid_cause_describe(braid_sbuf *s, const braid_cause *c)
     case BRAID_CAUSE_STALE_COOKIE:
         braid_sbuf_printf(s, "staleness_us=%" PRIu32, c->u.staleness_us);
         break;
-    case BRAID_CAUSE_NO_USER_DATA:
-        braid_sbuf_printf(s, "tsn=%" PRIu32, c->u.tsn);
-        break;
+    case BRAID_CAUSE_NO_USER_DATA: braid_sbuf_printf(s, "tsn=%" PRIu32, c->u.tsn); break;
     case BRAID_CAUSE_OUT_OF_RESOURCE:
     case BRAID_CAUSE_INVALID_PARAM:
-    case BRAID_CAUSE_COOKIE_IN_SHUTDOWN:
-        break;
-    case BRAID_CAUSE_UNRESOLVABLE_ADDR:
-        describe_bytes(s, "addr", &c->u.bytes);
-        break;
-    case BRAID_CAUSE_UNRECOGNIZED_CHUNK:
-        describe_bytes(s, "chunk", &c->u.bytes);
-        break;
-    case BRAID_CAUSE_UNRECOGNIZED_PARAMS:
-        describe_bytes(s, "params", &c->u.bytes);
-        break;
-    case BRAID_CAUSE_RESTART_NEW_ADDRS:
-        describe_bytes(s, "addrs", &c->u.bytes);
-        break;
+    case BRAID_CAUSE_COOKIE_IN_SHUTDOWN: break;
+    case BRAID_CAUSE_UNRESOLVABLE_ADDR: describe_bytes(s, "addr", &c->u.bytes); break;
+    case BRAID_CAUSE_UNRECOGNIZED_CHUNK: describe_bytes(s, "chunk", &c->u.bytes); break;
+    case BRAID_CAUSE_UNRECOGNIZED_PARAMS: describe_bytes(s, "params", &c->u.bytes); break;
+    case BRAID_CAUSE_RESTART_NEW_ADDRS: describe_bytes(s, "addrs", &c->u.bytes); break;
     case BRAID_CAUSE_USER_ABORT:
         braid_sbuf_printf(s, "len=%zu reason=", c->u.bytes.len);
         describe_text(s, c->u.bytes.p, c->u.bytes.len);
@@ -313,9 +293,7 @@ void braid_cause_describe(braid_sbuf *s, const braid_cause *c)
     case BRAID_CAUSE_RESOURCE_SHORTAGE:
     case BRAID_CAUSE_DELETE_SOURCE_ADDR:
     case BRAID_CAUSE_ILLEGAL_ASCONF_ACK:
-    case BRAID_CAUSE_NO_AUTHORIZATION:
-        describe_bytes(s, "tlv", &c->u.bytes);
-        break;
+    case BRAID_CAUSE_NO_AUTHORIZATION: describe_bytes(s, "tlv", &c->u.bytes); break;
     case BRAID_CAUSE_UNSUPPORTED_HMAC:
         braid_sbuf_printf(s, "hmac_id=%u", (unsigned)c->u.hmac_id);
         break;

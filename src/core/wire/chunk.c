@@ -90,27 +90,57 @@ size_t braid_chunk_begin(braid_wr *w, uint8_t type, uint8_t flags)
 
 int braid_chunk_end(braid_wr *w, size_t start)
 {
-    if (w->err)
+    if (!braid_wr_close_len16(w, start))
         return BRAID_ERR_NOSPACE;
-    size_t len = w->off - start;
-    if (len > UINT16_MAX) {
-        w->err = true;
-        return BRAID_ERR_NOSPACE;
-    }
-    braid_wr_patch16(w, start + 2, (uint16_t)len);
     braid_wr_pad4(w);
     return w->err ? BRAID_ERR_NOSPACE : 0;
 }
 
+/* RFC 9260 §3.3.9, §3.3.12, §3.3.13: Chunk Length 4, no value. */
+int braid_chunk_parse_empty(const braid_chunk_view *v, braid_chunk *out)
+{
+    (void)v;
+    out->u.raw.value = NULL;
+    out->u.raw.value_len = 0;
+    return 0;
+}
+
+int braid_chunk_write_empty(braid_wr *w, const braid_chunk *c)
+{
+    return braid_chunk_end(w, braid_chunk_begin(w, c->type, c->flags));
+}
+
+void braid_chunk_describe_flags(braid_sbuf *s, const braid_chunk *c)
+{
+    braid_sbuf_printf(s, "flags=0x%02x", c->flags);
+}
+
+/* RFC 9260 §3.3.8 (SHUTDOWN: Cumulative TSN Ack), RFC 4960 Appendix A
+ * (ECNE / CWR: Lowest TSN): a 32-bit TSN is the whole value. */
+int braid_chunk_parse_tsn(const braid_chunk_view *v, braid_chunk *out)
+{
+    if (v->value_len < 4)
+        return BRAID_ERR_CHUNK_VALUE;
+    out->u.tsn.tsn = braid_load32(v->value);
+    return 0;
+}
+
+int braid_chunk_write_tsn(braid_wr *w, const braid_chunk *c)
+{
+    size_t start = braid_chunk_begin(w, c->type, c->flags);
+    braid_wr_u32(w, c->u.tsn.tsn);
+    return braid_chunk_end(w, start);
+}
+
 static const braid_chunk_ops *const all_ops[] = {
-    &braid_ops_data,          &braid_ops_init,          &braid_ops_init_ack,
-    &braid_ops_sack,          &braid_ops_heartbeat,     &braid_ops_heartbeat_ack,
-    &braid_ops_abort,         &braid_ops_shutdown,      &braid_ops_shutdown_ack,
-    &braid_ops_error,         &braid_ops_cookie_echo,   &braid_ops_cookie_ack,
-    &braid_ops_ecne,          &braid_ops_cwr,           &braid_ops_shutdown_complete,
-    &braid_ops_auth,          &braid_ops_idata,         &braid_ops_asconf_ack,
-    &braid_ops_reconfig,      &braid_ops_pad,           &braid_ops_forward_tsn,
-    &braid_ops_asconf,        &braid_ops_iforward_tsn,
+    &braid_ops_data,     &braid_ops_init,         &braid_ops_init_ack,
+    &braid_ops_sack,     &braid_ops_heartbeat,    &braid_ops_heartbeat_ack,
+    &braid_ops_abort,    &braid_ops_shutdown,     &braid_ops_shutdown_ack,
+    &braid_ops_error,    &braid_ops_cookie_echo,  &braid_ops_cookie_ack,
+    &braid_ops_ecne,     &braid_ops_cwr,          &braid_ops_shutdown_complete,
+    &braid_ops_auth,     &braid_ops_idata,        &braid_ops_asconf_ack,
+    &braid_ops_reconfig, &braid_ops_pad,          &braid_ops_forward_tsn,
+    &braid_ops_asconf,   &braid_ops_iforward_tsn,
 };
 
 const braid_chunk_ops *braid_chunk_ops_find(uint8_t type)

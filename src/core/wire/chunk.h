@@ -110,8 +110,14 @@ static inline braid_unknown_action braid_chunk_unknown_action(uint8_t type)
 {
     return (braid_unknown_action)(type >> 6); /* RFC 9260 §3.2 */
 }
-static inline bool braid_unknown_action_stops(braid_unknown_action a) { return !(a & 2); }
-static inline bool braid_unknown_action_reports(braid_unknown_action a) { return (a & 1) != 0; }
+static inline bool braid_unknown_action_stops(braid_unknown_action a)
+{
+    return !(a & 2);
+}
+static inline bool braid_unknown_action_reports(braid_unknown_action a)
+{
+    return (a & 1) != 0;
+}
 
 /* ---- decoded chunks ---- */
 
@@ -211,18 +217,18 @@ typedef struct braid_chunk {
     uint8_t type;
     uint8_t flags;
     union {
-        braid_data_chunk data;       /* DATA, I-DATA */
-        braid_init_chunk init;       /* INIT, INIT ACK */
-        braid_sack_chunk sack;       /* SACK */
-        braid_heartbeat_chunk hb;    /* HEARTBEAT, HEARTBEAT ACK */
-        braid_tlvs_chunk tlvs;       /* ABORT, ERROR, RE-CONFIG */
-        braid_tsn_chunk tsn;         /* SHUTDOWN, ECNE, CWR */
-        braid_cookie_chunk cookie;   /* COOKIE ECHO */
-        braid_auth_chunk auth;       /* AUTH */
-        braid_fwdtsn_chunk fwdtsn;   /* FORWARD TSN, I-FORWARD-TSN */
-        braid_pad_chunk pad;         /* PAD */
-        braid_asconf_chunk asconf;   /* ASCONF, ASCONF-ACK */
-        braid_raw_chunk raw;         /* empty chunks and unknown types */
+        braid_data_chunk data;     /* DATA, I-DATA */
+        braid_init_chunk init;     /* INIT, INIT ACK */
+        braid_sack_chunk sack;     /* SACK */
+        braid_heartbeat_chunk hb;  /* HEARTBEAT, HEARTBEAT ACK */
+        braid_tlvs_chunk tlvs;     /* ABORT, ERROR, RE-CONFIG */
+        braid_tsn_chunk tsn;       /* SHUTDOWN, ECNE, CWR */
+        braid_cookie_chunk cookie; /* COOKIE ECHO */
+        braid_auth_chunk auth;     /* AUTH */
+        braid_fwdtsn_chunk fwdtsn; /* FORWARD TSN, I-FORWARD-TSN */
+        braid_pad_chunk pad;       /* PAD */
+        braid_asconf_chunk asconf; /* ASCONF, ASCONF-ACK */
+        braid_raw_chunk raw;       /* empty chunks and unknown types */
     } u;
 } braid_chunk;
 
@@ -255,20 +261,29 @@ void braid_chunk_describe(braid_sbuf *s, const braid_chunk *c);
 size_t braid_chunk_begin(braid_wr *w, uint8_t type, uint8_t flags);
 int braid_chunk_end(braid_wr *w, size_t start);
 
+/* Shared codecs for the simplest chunks. "empty": no value (SHUTDOWN ACK,
+ * COOKIE ACK, SHUTDOWN COMPLETE; extra bytes ignored, not re-encoded).
+ * "tsn": one 32-bit TSN (SHUTDOWN, ECNE, CWR; extra bytes ignored). */
+int braid_chunk_parse_empty(const braid_chunk_view *v, braid_chunk *out);
+int braid_chunk_write_empty(braid_wr *w, const braid_chunk *c);
+void braid_chunk_describe_flags(braid_sbuf *s, const braid_chunk *c);
+int braid_chunk_parse_tsn(const braid_chunk_view *v, braid_chunk *out);
+int braid_chunk_write_tsn(braid_wr *w, const braid_chunk *c);
+
 /* Family entry points (one .c file each). */
-extern const braid_chunk_ops braid_ops_data, braid_ops_idata;                 /* data.c */
-extern const braid_chunk_ops braid_ops_init, braid_ops_init_ack;              /* init.c */
-extern const braid_chunk_ops braid_ops_sack;                                  /* sack.c */
-extern const braid_chunk_ops braid_ops_heartbeat, braid_ops_heartbeat_ack;    /* heartbeat.c */
-extern const braid_chunk_ops braid_ops_abort, braid_ops_error;                /* abort_error.c */
+extern const braid_chunk_ops braid_ops_data, braid_ops_idata;              /* data.c */
+extern const braid_chunk_ops braid_ops_init, braid_ops_init_ack;           /* init.c */
+extern const braid_chunk_ops braid_ops_sack;                               /* sack.c */
+extern const braid_chunk_ops braid_ops_heartbeat, braid_ops_heartbeat_ack; /* heartbeat.c */
+extern const braid_chunk_ops braid_ops_abort, braid_ops_error;             /* abort_error.c */
 extern const braid_chunk_ops braid_ops_shutdown, braid_ops_shutdown_ack,
-    braid_ops_shutdown_complete;                                              /* shutdown.c */
-extern const braid_chunk_ops braid_ops_cookie_echo, braid_ops_cookie_ack;     /* cookie.c */
-extern const braid_chunk_ops braid_ops_ecne, braid_ops_cwr;                   /* ecn.c */
-extern const braid_chunk_ops braid_ops_auth;                                  /* auth.c */
-extern const braid_chunk_ops braid_ops_forward_tsn, braid_ops_iforward_tsn;   /* fwdtsn.c */
-extern const braid_chunk_ops braid_ops_reconfig;                              /* reconfig.c */
-extern const braid_chunk_ops braid_ops_pad;                                   /* pad.c */
-extern const braid_chunk_ops braid_ops_asconf, braid_ops_asconf_ack;          /* asconf.c */
+    braid_ops_shutdown_complete;                                            /* shutdown.c */
+extern const braid_chunk_ops braid_ops_cookie_echo, braid_ops_cookie_ack;   /* cookie.c */
+extern const braid_chunk_ops braid_ops_ecne, braid_ops_cwr;                 /* ecn.c */
+extern const braid_chunk_ops braid_ops_auth;                                /* auth.c */
+extern const braid_chunk_ops braid_ops_forward_tsn, braid_ops_iforward_tsn; /* fwdtsn.c */
+extern const braid_chunk_ops braid_ops_reconfig;                            /* reconfig.c */
+extern const braid_chunk_ops braid_ops_pad;                                 /* pad.c */
+extern const braid_chunk_ops braid_ops_asconf, braid_ops_asconf_ack;        /* asconf.c */
 
 #endif

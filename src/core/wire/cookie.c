@@ -48,26 +48,9 @@ static void echo_describe(braid_sbuf *s, const braid_chunk *c)
 
 /* RFC 9260 §3.3.12: COOKIE ACK has no value (Length = 4); anything after
  * the header is ignored and not re-encoded. */
-static int ack_parse(const braid_chunk_view *v, braid_chunk *out)
-{
-    (void)v;
-    out->u.raw.value = NULL;
-    out->u.raw.value_len = 0;
-    return 0;
-}
 
-static int ack_write(braid_wr *w, const braid_chunk *c)
-{
-    size_t start = braid_chunk_begin(w, c->type, c->flags);
-    return braid_chunk_end(w, start);
-}
-
-static void ack_describe(braid_sbuf *s, const braid_chunk *c)
-{
-    braid_sbuf_printf(s, "flags=0x%02x", c->flags);
-}
-
-const braid_chunk_ops braid_ops_cookie_echo = {BRAID_CHUNK_COOKIE_ECHO, "COOKIE_ECHO",
-                                               echo_parse, echo_write, echo_describe};
-const braid_chunk_ops braid_ops_cookie_ack = {BRAID_CHUNK_COOKIE_ACK, "COOKIE_ACK", ack_parse,
-                                              ack_write, ack_describe};
+const braid_chunk_ops braid_ops_cookie_echo = {BRAID_CHUNK_COOKIE_ECHO, "COOKIE_ECHO", echo_parse,
+                                               echo_write, echo_describe};
+const braid_chunk_ops braid_ops_cookie_ack = {BRAID_CHUNK_COOKIE_ACK, "COOKIE_ACK",
+                                              braid_chunk_parse_empty, braid_chunk_write_empty,
+                                              braid_chunk_describe_flags};

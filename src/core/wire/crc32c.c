@@ -14,7 +14,10 @@
 #include <nmmintrin.h>
 #endif
 
-uint32_t braid_crc32c_table_entry(int k, int b) { return crc32c_t8[k & 7][b & 0xff]; }
+uint32_t braid_crc32c_table_entry(int k, int b)
+{
+    return crc32c_t8[k & 7][b & 0xff];
+}
 
 static uint32_t reg_bytewise(uint32_t c, const uint8_t *p, size_t n)
 {
@@ -58,7 +61,10 @@ static inline uint32_t shift(const uint32_t t[4][256], uint32_t c)
 }
 
 #ifdef BRAID_CRC_X86
-bool braid_crc32c_hw_available(void) { return __builtin_cpu_supports("sse4.2"); }
+bool braid_crc32c_hw_available(void)
+{
+    return __builtin_cpu_supports("sse4.2");
+}
 
 __attribute__((target("sse4.2"))) static inline uint64_t hw64(uint64_t c, const uint8_t *p)
 {
@@ -69,21 +75,21 @@ __attribute__((target("sse4.2"))) static inline uint64_t hw64(uint64_t c, const 
 
 /* Three independent streams of `block` bytes hide the instruction's 3-cycle
  * latency; the registers are combined with the shift operators. */
-#define CRC_TRIPLE(block, sh1, sh2)                                                   \
-    while (n >= 3 * (block)) {                                                         \
-        uint64_t c0 = c, c1 = 0, c2 = 0;                                               \
-        for (size_t i = 0; i < (block); i += 8) {                                      \
-            c0 = hw64(c0, p + i);                                                      \
-            c1 = hw64(c1, p + (block) + i);                                            \
-            c2 = hw64(c2, p + 2 * (block) + i);                                        \
-        }                                                                              \
-        c = shift(sh2, (uint32_t)c0) ^ shift(sh1, (uint32_t)c1) ^ (uint32_t)c2;        \
-        p += 3 * (block);                                                              \
-        n -= 3 * (block);                                                              \
+#define CRC_TRIPLE(block, sh1, sh2)                                                                \
+    while (n >= 3 * (block)) {                                                                     \
+        uint64_t c0 = c, c1 = 0, c2 = 0;                                                           \
+        for (size_t i = 0; i < (block); i += 8) {                                                  \
+            c0 = hw64(c0, p + i);                                                                  \
+            c1 = hw64(c1, p + (block) + i);                                                        \
+            c2 = hw64(c2, p + 2 * (block) + i);                                                    \
+        }                                                                                          \
+        c = shift(sh2, (uint32_t)c0) ^ shift(sh1, (uint32_t)c1) ^ (uint32_t)c2;                    \
+        p += 3 * (block);                                                                          \
+        n -= 3 * (block);                                                                          \
     }
 
 __attribute__((target("sse4.2"))) uint32_t braid_crc32c_extend_hw(uint32_t crc, const void *buf,
-                                                                   size_t n)
+                                                                  size_t n)
 {
     const uint8_t *p = buf;
     uint32_t c = ~crc;
@@ -101,7 +107,10 @@ __attribute__((target("sse4.2"))) uint32_t braid_crc32c_extend_hw(uint32_t crc, 
     return ~c;
 }
 #else
-bool braid_crc32c_hw_available(void) { return false; }
+bool braid_crc32c_hw_available(void)
+{
+    return false;
+}
 uint32_t braid_crc32c_extend_hw(uint32_t crc, const void *p, size_t n)
 {
     return braid_crc32c_extend_sw(crc, p, n);
@@ -117,7 +126,10 @@ uint32_t braid_crc32c_extend(uint32_t crc, const void *p, size_t n)
     return braid_crc32c_extend_sw(crc, p, n);
 }
 
-uint32_t braid_crc32c(const void *p, size_t n) { return braid_crc32c_extend(0, p, n); }
+uint32_t braid_crc32c(const void *p, size_t n)
+{
+    return braid_crc32c_extend(0, p, n);
+}
 
 uint32_t braid_pkt_checksum(const uint8_t *pkt, size_t len)
 {

@@ -179,16 +179,17 @@ static int idata_write(braid_wr *w, const braid_chunk *c)
 static void data_describe(braid_sbuf *s, const braid_chunk *c)
 {
     const braid_data_chunk *d = &c->u.data;
-    braid_sbuf_printf(s, "flags=0x%02x tsn=%" PRIu32 " sid=%u ssn=%u ppid=%" PRIu32 " len=%zu data=",
-                      c->flags, d->tsn, d->sid, d->ssn, d->ppid, d->payload_len);
+    braid_sbuf_printf(
+        s, "flags=0x%02x tsn=%" PRIu32 " sid=%u ssn=%u ppid=%" PRIu32 " len=%zu data=", c->flags,
+        d->tsn, d->sid, d->ssn, d->ppid, d->payload_len);
     braid_sbuf_hex(s, d->payload, d->payload_len, 64);
 }
 
 static void idata_describe(braid_sbuf *s, const braid_chunk *c)
 {
     const braid_data_chunk *d = &c->u.data;
-    braid_sbuf_printf(s, "flags=0x%02x tsn=%" PRIu32 " sid=%u mid=%" PRIu32, c->flags, d->tsn, d->sid,
-                      d->mid);
+    braid_sbuf_printf(s, "flags=0x%02x tsn=%" PRIu32 " sid=%u mid=%" PRIu32, c->flags, d->tsn,
+                      d->sid, d->mid);
     if (c->flags & BRAID_DATA_FLAG_B)
         braid_sbuf_printf(s, " ppid=%" PRIu32, d->ppid);
     else

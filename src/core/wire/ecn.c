@@ -23,28 +23,12 @@
 
 #include "chunk.h"
 
-static int ecn_parse(const braid_chunk_view *v, braid_chunk *out)
-{
-    /* RFC 4960 Appendix A: the value is the 32-bit Lowest TSN Number. */
-    if (v->value_len < 4)
-        return BRAID_ERR_CHUNK_VALUE;
-    out->u.tsn.tsn = braid_load32(v->value);
-    return 0;
-}
-
-static int ecn_write(braid_wr *w, const braid_chunk *c)
-{
-    size_t start = braid_chunk_begin(w, c->type, c->flags);
-    braid_wr_u32(w, c->u.tsn.tsn);
-    return braid_chunk_end(w, start);
-}
-
 static void ecn_describe(braid_sbuf *s, const braid_chunk *c)
 {
     braid_sbuf_printf(s, "flags=0x%02x lowest_tsn=%" PRIu32, c->flags, c->u.tsn.tsn);
 }
 
-const braid_chunk_ops braid_ops_ecne = {BRAID_CHUNK_ECNE, "ECNE", ecn_parse, ecn_write,
-                                        ecn_describe};
-const braid_chunk_ops braid_ops_cwr = {BRAID_CHUNK_CWR, "CWR", ecn_parse, ecn_write,
-                                       ecn_describe};
+const braid_chunk_ops braid_ops_ecne = {BRAID_CHUNK_ECNE, "ECNE", braid_chunk_parse_tsn,
+                                        braid_chunk_write_tsn, ecn_describe};
+const braid_chunk_ops braid_ops_cwr = {BRAID_CHUNK_CWR, "CWR", braid_chunk_parse_tsn,
+                                       braid_chunk_write_tsn, ecn_describe};

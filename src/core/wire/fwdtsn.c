@@ -49,7 +49,7 @@
 
 #include <inttypes.h>
 
-#define FWDTSN_FIXED 4 /* New Cumulative TSN */
+#define FWDTSN_FIXED 4   /* New Cumulative TSN */
 #define IFWDTSN_U 0x0001 /* U bit: lowest bit of the second u16 of an entry */
 
 static int fwdtsn_parse_common(const braid_chunk_view *v, braid_chunk *out, size_t entry_len)

@@ -59,7 +59,7 @@ static void hb_describe(braid_sbuf *s, const braid_chunk *c)
     braid_sbuf_hex(s, c->u.hb.info, c->u.hb.info_len, 64);
 }
 
-const braid_chunk_ops braid_ops_heartbeat = {BRAID_CHUNK_HEARTBEAT, "HEARTBEAT", hb_parse,
-                                             hb_write, hb_describe};
+const braid_chunk_ops braid_ops_heartbeat = {BRAID_CHUNK_HEARTBEAT, "HEARTBEAT", hb_parse, hb_write,
+                                             hb_describe};
 const braid_chunk_ops braid_ops_heartbeat_ack = {BRAID_CHUNK_HEARTBEAT_ACK, "HEARTBEAT_ACK",
                                                  hb_parse, hb_write, hb_describe};

@@ -36,5 +36,4 @@ static void pad_describe(braid_sbuf *s, const braid_chunk *c)
     braid_sbuf_printf(s, "flags=0x%02x pad_len=%zu", c->flags, c->u.pad.pad_len);
 }
 
-const braid_chunk_ops braid_ops_pad = {BRAID_CHUNK_PAD, "PAD", pad_parse, pad_write,
-                                       pad_describe};
+const braid_chunk_ops braid_ops_pad = {BRAID_CHUNK_PAD, "PAD", pad_parse, pad_write, pad_describe};

@@ -157,8 +157,7 @@ int braid_param_parse(const braid_tlv *t, braid_param *out)
         return 0;
     case BRAID_PARAM_COOKIE_PRESERVATIVE: /* RFC 9260 §3.3.2.1.3: Length = 8 */
     case BRAID_PARAM_SUCCESS_IND:         /* RFC 5061 §4.2.5: Length = 8 */
-    case BRAID_PARAM_ADAPTATION:          /* RFC 5061 §4.2.6: Length = 8 */
-        return parse_u32(t, out);
+    case BRAID_PARAM_ADAPTATION: /* RFC 5061 §4.2.6: Length = 8 */ return parse_u32(t, out);
     case BRAID_PARAM_SUPPORTED_ADDR_TYPES:
         /* RFC 9260 §3.3.2.1.5: a list of 16-bit address types */
         return parse_u16s(t, out);
@@ -192,10 +191,9 @@ int braid_param_parse(const braid_tlv *t, braid_param *out)
     case BRAID_PARAM_PADDING:        /* RFC 4820 §4: padding of any size */
     case BRAID_PARAM_SUPPORTED_EXT:  /* RFC 5061 §4.2.7: one chunk type per byte */
         return parse_bytes(t, out);
-    case BRAID_PARAM_ADD_IP:      /* RFC 5061 §4.2.1 */
-    case BRAID_PARAM_DEL_IP:      /* RFC 5061 §4.2.2 */
-    case BRAID_PARAM_SET_PRIMARY: /* RFC 5061 §4.2.4 */
-        return parse_asconf_addr(t, out);
+    case BRAID_PARAM_ADD_IP: /* RFC 5061 §4.2.1 */
+    case BRAID_PARAM_DEL_IP: /* RFC 5061 §4.2.2 */
+    case BRAID_PARAM_SET_PRIMARY: /* RFC 5061 §4.2.4 */ return parse_asconf_addr(t, out);
     case BRAID_PARAM_ERROR_CAUSE_IND: {
         /* RFC 5061 §4.2.3: correlation id, then zero or more error causes */
         if (n < 4)
@@ -263,17 +261,11 @@ int braid_param_write(braid_wr *w, const braid_param *p)
 {
     size_t start = braid_tlv_begin(w, p->type);
     switch (p->type) {
-    case BRAID_PARAM_IPV4:
-        braid_wr_bytes(w, p->u.addr.bytes, 4);
-        break;
-    case BRAID_PARAM_IPV6:
-        braid_wr_bytes(w, p->u.addr.bytes, 16);
-        break;
+    case BRAID_PARAM_IPV4: braid_wr_bytes(w, p->u.addr.bytes, 4); break;
+    case BRAID_PARAM_IPV6: braid_wr_bytes(w, p->u.addr.bytes, 16); break;
     case BRAID_PARAM_COOKIE_PRESERVATIVE:
     case BRAID_PARAM_SUCCESS_IND:
-    case BRAID_PARAM_ADAPTATION:
-        braid_wr_u32(w, p->u.u32);
-        break;
+    case BRAID_PARAM_ADAPTATION: braid_wr_u32(w, p->u.u32); break;
     case BRAID_PARAM_SUPPORTED_ADDR_TYPES:
     case BRAID_PARAM_HMAC_ALGO:
         if (p->u.u16s.n > UINT16_MAX) {
@@ -302,9 +294,7 @@ int braid_param_write(braid_wr *w, const braid_param *p)
         }
         braid_wr_bytes(w, p->u.reset.streams, p->u.reset.n_streams * 2);
         break;
-    case BRAID_PARAM_SSN_TSN_RESET:
-        braid_wr_u32(w, p->u.reset.req_seq);
-        break;
+    case BRAID_PARAM_SSN_TSN_RESET: braid_wr_u32(w, p->u.reset.req_seq); break;
     case BRAID_PARAM_RECONFIG_RESP:
         braid_wr_u32(w, p->u.resp.resp_seq);
         braid_wr_u32(w, p->u.resp.result);
@@ -438,45 +428,25 @@ void braid_param_describe(braid_sbuf *s, const braid_param *p)
     case BRAID_PARAM_COOKIE_PRESERVATIVE:
         braid_sbuf_printf(s, "increment_ms=%" PRIu32, p->u.u32);
         break;
-    case BRAID_PARAM_SUCCESS_IND:
-        braid_sbuf_printf(s, "corr_id=%" PRIu32, p->u.u32);
-        break;
-    case BRAID_PARAM_ADAPTATION:
-        braid_sbuf_printf(s, "indication=%" PRIu32, p->u.u32);
-        break;
+    case BRAID_PARAM_SUCCESS_IND: braid_sbuf_printf(s, "corr_id=%" PRIu32, p->u.u32); break;
+    case BRAID_PARAM_ADAPTATION: braid_sbuf_printf(s, "indication=%" PRIu32, p->u.u32); break;
     case BRAID_PARAM_SUPPORTED_ADDR_TYPES:
         put_u16_list(s, "types", p->u.u16s.p, p->u.u16s.n);
         break;
-    case BRAID_PARAM_HMAC_ALGO:
-        put_u16_list(s, "hmac_ids", p->u.u16s.p, p->u.u16s.n);
-        break;
+    case BRAID_PARAM_HMAC_ALGO: put_u16_list(s, "hmac_ids", p->u.u16s.p, p->u.u16s.n); break;
     case BRAID_PARAM_CHUNK_LIST:
-    case BRAID_PARAM_SUPPORTED_EXT:
-        put_u8_list(s, "chunks", p->u.bytes.p, p->u.bytes.len);
-        break;
+    case BRAID_PARAM_SUPPORTED_EXT: put_u8_list(s, "chunks", p->u.bytes.p, p->u.bytes.len); break;
     case BRAID_PARAM_ECN_CAPABLE:
     case BRAID_PARAM_FORWARD_TSN_SUPPORTED:
         if (p->u.bytes.len) /* only for hand-built values; parse rejects it */
             put_bytes(s, "value", p->u.bytes.p, p->u.bytes.len);
         break;
-    case BRAID_PARAM_HEARTBEAT_INFO:
-        put_bytes(s, "info", p->u.bytes.p, p->u.bytes.len);
-        break;
-    case BRAID_PARAM_STATE_COOKIE:
-        put_bytes(s, "cookie", p->u.bytes.p, p->u.bytes.len);
-        break;
-    case BRAID_PARAM_HOST_NAME:
-        put_bytes(s, "name", p->u.bytes.p, p->u.bytes.len);
-        break;
-    case BRAID_PARAM_UNRECOGNIZED:
-        put_bytes(s, "param", p->u.bytes.p, p->u.bytes.len);
-        break;
-    case BRAID_PARAM_RANDOM:
-        put_bytes(s, "random", p->u.bytes.p, p->u.bytes.len);
-        break;
-    case BRAID_PARAM_PADDING:
-        put_bytes(s, "padding", p->u.bytes.p, p->u.bytes.len);
-        break;
+    case BRAID_PARAM_HEARTBEAT_INFO: put_bytes(s, "info", p->u.bytes.p, p->u.bytes.len); break;
+    case BRAID_PARAM_STATE_COOKIE: put_bytes(s, "cookie", p->u.bytes.p, p->u.bytes.len); break;
+    case BRAID_PARAM_HOST_NAME: put_bytes(s, "name", p->u.bytes.p, p->u.bytes.len); break;
+    case BRAID_PARAM_UNRECOGNIZED: put_bytes(s, "param", p->u.bytes.p, p->u.bytes.len); break;
+    case BRAID_PARAM_RANDOM: put_bytes(s, "random", p->u.bytes.p, p->u.bytes.len); break;
+    case BRAID_PARAM_PADDING: put_bytes(s, "padding", p->u.bytes.p, p->u.bytes.len); break;
     case BRAID_PARAM_ADD_IP:
     case BRAID_PARAM_DEL_IP:
     case BRAID_PARAM_SET_PRIMARY:
@@ -489,8 +459,7 @@ void braid_param_describe(braid_sbuf *s, const braid_param *p)
         braid_sbuf_printf(s, "]");
         break;
     case BRAID_PARAM_OUT_SSN_RESET:
-        braid_sbuf_printf(s,
-                          "req_seq=%" PRIu32 " resp_seq=%" PRIu32 " last_tsn=%" PRIu32 " ",
+        braid_sbuf_printf(s, "req_seq=%" PRIu32 " resp_seq=%" PRIu32 " last_tsn=%" PRIu32 " ",
                           p->u.reset.req_seq, p->u.reset.resp_seq, p->u.reset.last_tsn);
         put_u16_list(s, "streams", p->u.reset.streams, p->u.reset.n_streams);
         break;

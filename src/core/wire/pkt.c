@@ -6,8 +6,8 @@
 
 #include "crc32c.h"
 
-int braid_pkt_begin(braid_pkt_builder *b, uint8_t *buf, size_t cap, size_t limit,
-                    uint16_t src_port, uint16_t dst_port, uint32_t vtag)
+int braid_pkt_begin(braid_pkt_builder *b, uint8_t *buf, size_t cap, size_t limit, uint16_t src_port,
+                    uint16_t dst_port, uint32_t vtag)
 {
     braid_wr_init(&b->w, buf, cap < limit ? cap : limit);
     b->n_chunks = 0;
@@ -26,7 +26,10 @@ int braid_pkt_add(braid_pkt_builder *b, const braid_chunk *c)
     return rc;
 }
 
-size_t braid_pkt_room(const braid_pkt_builder *b) { return b->w.cap - b->w.off; }
+size_t braid_pkt_room(const braid_pkt_builder *b)
+{
+    return b->w.cap - b->w.off;
+}
 
 size_t braid_pkt_finish(braid_pkt_builder *b)
 {

@@ -16,8 +16,8 @@ typedef struct braid_pkt_builder {
  * IP/UDP overhead); the builder uses min(cap, limit). Returns BRAID_ERR_NOSPACE
  * if not even the common header fits.
  */
-int braid_pkt_begin(braid_pkt_builder *b, uint8_t *buf, size_t cap, size_t limit,
-                    uint16_t src_port, uint16_t dst_port, uint32_t vtag);
+int braid_pkt_begin(braid_pkt_builder *b, uint8_t *buf, size_t cap, size_t limit, uint16_t src_port,
+                    uint16_t dst_port, uint32_t vtag);
 /* Bundles a chunk. BRAID_ERR_NOSPACE (packet unchanged) when it does not fit. */
 int braid_pkt_add(braid_pkt_builder *b, const braid_chunk *c);
 /* Room left for one more chunk, header included. */

@@ -99,7 +99,10 @@ void braid_sack_gap(const braid_sack_chunk *s, size_t i, uint16_t *start, uint16
     *end = braid_load16(q + 2);
 }
 
-uint32_t braid_sack_dup(const braid_sack_chunk *s, size_t i) { return braid_load32(s->dups + 4 * i); }
+uint32_t braid_sack_dup(const braid_sack_chunk *s, size_t i)
+{
+    return braid_load32(s->dups + 4 * i);
+}
 
 int braid_sack_write_arrays(braid_wr *w, uint32_t cum_tsn, uint32_t a_rwnd, const uint16_t *gaps,
                             uint16_t n_gaps, const uint32_t *dups, uint16_t n_dups)

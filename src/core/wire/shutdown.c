@@ -27,22 +27,6 @@
 
 #include "chunk.h"
 
-static int shutdown_parse(const braid_chunk_view *v, braid_chunk *out)
-{
-    /* RFC 9260 §3.3.8: the value is the 32-bit Cumulative TSN Ack. */
-    if (v->value_len < 4)
-        return BRAID_ERR_CHUNK_VALUE;
-    out->u.tsn.tsn = braid_load32(v->value);
-    return 0;
-}
-
-static int shutdown_write(braid_wr *w, const braid_chunk *c)
-{
-    size_t start = braid_chunk_begin(w, c->type, c->flags);
-    braid_wr_u32(w, c->u.tsn.tsn);
-    return braid_chunk_end(w, start);
-}
-
 static void shutdown_describe(braid_sbuf *s, const braid_chunk *c)
 {
     braid_sbuf_printf(s, "flags=0x%02x cum_tsn=%" PRIu32, c->flags, c->u.tsn.tsn);
@@ -50,29 +34,12 @@ static void shutdown_describe(braid_sbuf *s, const braid_chunk *c)
 
 /* SHUTDOWN ACK (§3.3.9) and SHUTDOWN COMPLETE (§3.3.13) have no value
  * (Length = 4); anything after the header is ignored. */
-static int empty_parse(const braid_chunk_view *v, braid_chunk *out)
-{
-    (void)v;
-    out->u.raw.value = NULL;
-    out->u.raw.value_len = 0;
-    return 0;
-}
 
-static int empty_write(braid_wr *w, const braid_chunk *c)
-{
-    size_t start = braid_chunk_begin(w, c->type, c->flags);
-    return braid_chunk_end(w, start);
-}
-
-static void empty_describe(braid_sbuf *s, const braid_chunk *c)
-{
-    braid_sbuf_printf(s, "flags=0x%02x", c->flags);
-}
-
-const braid_chunk_ops braid_ops_shutdown = {BRAID_CHUNK_SHUTDOWN, "SHUTDOWN", shutdown_parse,
-                                            shutdown_write, shutdown_describe};
+const braid_chunk_ops braid_ops_shutdown = {BRAID_CHUNK_SHUTDOWN, "SHUTDOWN", braid_chunk_parse_tsn,
+                                            braid_chunk_write_tsn, shutdown_describe};
 const braid_chunk_ops braid_ops_shutdown_ack = {BRAID_CHUNK_SHUTDOWN_ACK, "SHUTDOWN_ACK",
-                                                empty_parse, empty_write, empty_describe};
-const braid_chunk_ops braid_ops_shutdown_complete = {BRAID_CHUNK_SHUTDOWN_COMPLETE,
-                                                     "SHUTDOWN_COMPLETE", empty_parse,
-                                                     empty_write, empty_describe};
+                                                braid_chunk_parse_empty, braid_chunk_write_empty,
+                                                braid_chunk_describe_flags};
+const braid_chunk_ops braid_ops_shutdown_complete = {
+    BRAID_CHUNK_SHUTDOWN_COMPLETE, "SHUTDOWN_COMPLETE", braid_chunk_parse_empty,
+    braid_chunk_write_empty, braid_chunk_describe_flags};

@@ -73,15 +73,7 @@ size_t braid_tlv_begin(braid_wr *w, uint16_t type)
 
 int braid_tlv_end(braid_wr *w, size_t start)
 {
-    if (w->err)
-        return BRAID_ERR_NOSPACE;
-    size_t len = w->off - start;
-    if (len > UINT16_MAX) {
-        w->err = true;
-        return BRAID_ERR_NOSPACE;
-    }
-    braid_wr_patch16(w, start + 2, (uint16_t)len);
-    return 0;
+    return braid_wr_close_len16(w, start) ? 0 : BRAID_ERR_NOSPACE;
 }
 
 int braid_tlv_write(braid_wr *w, uint16_t type, const uint8_t *value, size_t len)

@@ -26,25 +26,25 @@ enum {
     BRAID_PARAM_COOKIE_PRESERVATIVE = 9,
     BRAID_PARAM_HOST_NAME = 11, /* deprecated, §3.3.2.1 */
     BRAID_PARAM_SUPPORTED_ADDR_TYPES = 12,
-    BRAID_PARAM_OUT_SSN_RESET = 13,     /* RFC 6525 §4.1 */
-    BRAID_PARAM_IN_SSN_RESET = 14,      /* RFC 6525 §4.2 */
-    BRAID_PARAM_SSN_TSN_RESET = 15,     /* RFC 6525 §4.3 */
-    BRAID_PARAM_RECONFIG_RESP = 16,     /* RFC 6525 §4.4 */
-    BRAID_PARAM_ADD_OUT_STREAMS = 17,   /* RFC 6525 §4.5 */
-    BRAID_PARAM_ADD_IN_STREAMS = 18,    /* RFC 6525 §4.6 */
-    BRAID_PARAM_ECN_CAPABLE = 0x8000,   /* reserved, Appendix A */
-    BRAID_PARAM_RANDOM = 0x8002,        /* RFC 4895 §3.1 */
-    BRAID_PARAM_CHUNK_LIST = 0x8003,    /* RFC 4895 §3.2 */
-    BRAID_PARAM_HMAC_ALGO = 0x8004,     /* RFC 4895 §3.3 */
-    BRAID_PARAM_PADDING = 0x8005,       /* RFC 4820 §4 */
-    BRAID_PARAM_SUPPORTED_EXT = 0x8008, /* RFC 5061 §4.2.7 */
+    BRAID_PARAM_OUT_SSN_RESET = 13,             /* RFC 6525 §4.1 */
+    BRAID_PARAM_IN_SSN_RESET = 14,              /* RFC 6525 §4.2 */
+    BRAID_PARAM_SSN_TSN_RESET = 15,             /* RFC 6525 §4.3 */
+    BRAID_PARAM_RECONFIG_RESP = 16,             /* RFC 6525 §4.4 */
+    BRAID_PARAM_ADD_OUT_STREAMS = 17,           /* RFC 6525 §4.5 */
+    BRAID_PARAM_ADD_IN_STREAMS = 18,            /* RFC 6525 §4.6 */
+    BRAID_PARAM_ECN_CAPABLE = 0x8000,           /* reserved, Appendix A */
+    BRAID_PARAM_RANDOM = 0x8002,                /* RFC 4895 §3.1 */
+    BRAID_PARAM_CHUNK_LIST = 0x8003,            /* RFC 4895 §3.2 */
+    BRAID_PARAM_HMAC_ALGO = 0x8004,             /* RFC 4895 §3.3 */
+    BRAID_PARAM_PADDING = 0x8005,               /* RFC 4820 §4 */
+    BRAID_PARAM_SUPPORTED_EXT = 0x8008,         /* RFC 5061 §4.2.7 */
     BRAID_PARAM_FORWARD_TSN_SUPPORTED = 0xC000, /* RFC 3758 §3.1 */
-    BRAID_PARAM_ADD_IP = 0xC001,        /* RFC 5061 §4.2.1 */
-    BRAID_PARAM_DEL_IP = 0xC002,        /* RFC 5061 §4.2.2 */
-    BRAID_PARAM_ERROR_CAUSE_IND = 0xC003, /* RFC 5061 §4.2.3 */
-    BRAID_PARAM_SET_PRIMARY = 0xC004,   /* RFC 5061 §4.2.4 */
-    BRAID_PARAM_SUCCESS_IND = 0xC005,   /* RFC 5061 §4.2.5 */
-    BRAID_PARAM_ADAPTATION = 0xC006,    /* RFC 5061 §4.2.6 */
+    BRAID_PARAM_ADD_IP = 0xC001,                /* RFC 5061 §4.2.1 */
+    BRAID_PARAM_DEL_IP = 0xC002,                /* RFC 5061 §4.2.2 */
+    BRAID_PARAM_ERROR_CAUSE_IND = 0xC003,       /* RFC 5061 §4.2.3 */
+    BRAID_PARAM_SET_PRIMARY = 0xC004,           /* RFC 5061 §4.2.4 */
+    BRAID_PARAM_SUCCESS_IND = 0xC005,           /* RFC 5061 §4.2.5 */
+    BRAID_PARAM_ADAPTATION = 0xC006,            /* RFC 5061 §4.2.6 */
 };
 
 /* Error cause codes. RFC 9260 §3.3.10 unless noted. */
@@ -62,12 +62,12 @@ enum {
     BRAID_CAUSE_RESTART_NEW_ADDRS = 11,
     BRAID_CAUSE_USER_ABORT = 12,
     BRAID_CAUSE_PROTOCOL_VIOLATION = 13,
-    BRAID_CAUSE_DELETE_LAST_ADDR = 0x00A0,    /* RFC 5061 §5.2 */
-    BRAID_CAUSE_RESOURCE_SHORTAGE = 0x00A1,   /* RFC 5061 §5.2 */
-    BRAID_CAUSE_DELETE_SOURCE_ADDR = 0x00A2,  /* RFC 5061 §5.2 */
-    BRAID_CAUSE_ILLEGAL_ASCONF_ACK = 0x00A3,  /* RFC 5061 §5.2 */
-    BRAID_CAUSE_NO_AUTHORIZATION = 0x00A4,    /* RFC 5061 §5.2 */
-    BRAID_CAUSE_UNSUPPORTED_HMAC = 0x0105,    /* RFC 4895 §4.1 */
+    BRAID_CAUSE_DELETE_LAST_ADDR = 0x00A0,   /* RFC 5061 §5.2 */
+    BRAID_CAUSE_RESOURCE_SHORTAGE = 0x00A1,  /* RFC 5061 §5.2 */
+    BRAID_CAUSE_DELETE_SOURCE_ADDR = 0x00A2, /* RFC 5061 §5.2 */
+    BRAID_CAUSE_ILLEGAL_ASCONF_ACK = 0x00A3, /* RFC 5061 §5.2 */
+    BRAID_CAUSE_NO_AUTHORIZATION = 0x00A4,   /* RFC 5061 §5.2 */
+    BRAID_CAUSE_UNSUPPORTED_HMAC = 0x0105,   /* RFC 4895 §4.1 */
 };
 
 /* A TLV as framed. */
@@ -92,7 +92,10 @@ int braid_tlv_iter_next(braid_tlv_iter *it, braid_tlv *t);
 int braid_tlv_list_check(const uint8_t *p, size_t len);
 
 /* RFC 9260 §3.2.1: action for an unrecognized parameter type (upper 2 bits). */
-static inline int braid_param_unknown_action(uint16_t type) { return type >> 14; }
+static inline int braid_param_unknown_action(uint16_t type)
+{
+    return type >> 14;
+}
 
 /* Writers: begin pads the writer to 4 bytes and returns the TLV start; end
  * patches the length. Padding after the last TLV is left to the enclosing
