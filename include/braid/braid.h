@@ -43,10 +43,281 @@ typedef enum braid_error {
     BRAID_ERR_INVAL = -21,   /* invalid argument */
     BRAID_ERR_CHECKSUM = -22,
     BRAID_ERR_NOMEM = -23,
+    BRAID_ERR_AGAIN = -24,     /* would block: buffer full / nothing ready */
+    BRAID_ERR_NOTFOUND = -25,  /* no such association */
+    BRAID_ERR_STATE = -26,     /* not allowed in the association's state */
+    BRAID_ERR_MSGSIZE = -27,   /* message larger than allowed */
+    BRAID_ERR_LIMIT = -28,     /* a configured limit was reached */
 } braid_error;
 
 /* A static, human-readable name for an error code. */
 const char *braid_strerror(int err);
+
+/* ------------------------------------------------------------------------
+ * The sans-I/O engine.
+ *
+ * An endpoint (one local SCTP port, one or more local addresses) owns its
+ * associations. The caller feeds it received packets, pulls packets to send,
+ * drives its timers and pulls events; time is always an argument
+ * (nanoseconds on a monotonic clock). Memory, randomness and the cookie MAC
+ * come from hooks. One endpoint is single-threaded.
+ * ------------------------------------------------------------------------ */
+
+typedef struct braid_endpoint braid_endpoint;
+typedef uint32_t braid_assoc_id; /* 0 is never a valid id */
+
+#define BRAID_TIME_NEVER UINT64_MAX
+#define BRAID_MAX_ADDRS 8 /* addresses per side of an association */
+
+/* An IP address plus the UDP port used for encapsulation (RFC 6951); the
+ * UDP port is 0 for raw IP. */
+typedef struct braid_addr {
+    uint8_t family; /* 4 or 6 */
+    uint8_t ip[16]; /* 4 bytes used for IPv4 */
+    uint16_t udp_port;
+} braid_addr;
+
+/* Where a packet came from / goes to. */
+typedef struct braid_path {
+    braid_addr local;
+    braid_addr remote;
+} braid_path;
+
+/* Hooks. Any may be NULL for the default (malloc/free; no randomness is a
+ * configuration error: the default uses a weak generator and is only for
+ * tests; io provides OpenSSL's RAND_bytes and HMAC-SHA256). */
+typedef struct braid_hooks {
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr, size_t size);
+    void (*random)(void *user, uint8_t *out, size_t len);
+    /* out = MAC(key, data); 32 bytes. */
+    void (*mac)(void *user, const uint8_t key[32], const uint8_t *data, size_t len,
+                uint8_t out[32]);
+    void (*log)(void *user, const char *line);
+    void *user;
+} braid_hooks;
+
+typedef struct braid_settings {
+    uint16_t local_port;          /* SCTP port */
+    braid_addr local_addrs[BRAID_MAX_ADDRS];
+    unsigned n_local_addrs;
+    uint16_t outbound_streams;    /* OS we ask for (RFC 9260 §5.1.1), default 10 */
+    uint16_t max_inbound_streams; /* MIS we accept, default 65535 */
+    uint32_t rcvbuf;              /* receive buffer = advertised rwnd, default 256 KiB */
+    uint32_t sndbuf;              /* send buffer limit, default 256 KiB */
+    uint32_t pmtu;                /* path MTU for SCTP packets (IP+UDP excluded), default 1452 */
+    uint64_t rto_initial_ns;      /* RTO.Initial, default 1 s (RFC 9260 §16) */
+    uint64_t rto_min_ns;          /* RTO.Min, default 1 s */
+    uint64_t rto_max_ns;          /* RTO.Max, default 60 s */
+    uint32_t max_burst;           /* Max.Burst, default 4 */
+    uint32_t assoc_max_retrans;   /* Association.Max.Retrans, default 10 */
+    uint32_t path_max_retrans;    /* Path.Max.Retrans, default 5 */
+    uint32_t max_init_retrans;    /* Max.Init.Retransmits, default 8 */
+    uint64_t hb_interval_ns;      /* HB.interval, default 30 s; 0 disables */
+    uint64_t valid_cookie_life_ns; /* Valid.Cookie.Life, default 60 s */
+    uint64_t sack_delay_ns;       /* delayed SACK, default 200 ms */
+    uint32_t sack_freq;           /* SACK every Nth packet, default 2 */
+    int nodelay;                  /* 1: send partial packets at once (no Nagle) */
+    uint32_t max_assocs;          /* per-endpoint limit, default 1024 */
+    uint32_t adaptation_ind;      /* sent when has_adaptation */
+    int has_adaptation;
+    int check_crc;                /* verify CRC32c on input, default 1 */
+} braid_settings;
+
+void braid_settings_default(braid_settings *s);
+
+int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const braid_hooks *h);
+void braid_endpoint_free(braid_endpoint *ep);
+
+/* Feeds one received SCTP packet (without IP/UDP headers). Returns 0, or a
+ * negative error for a packet that was discarded (also counted). */
+int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const uint8_t *pkt,
+                            size_t len, uint64_t now);
+/* Fills buf with the next packet due and *path with where it goes. Returns
+ * its length, 0 when nothing is due, or a negative error. */
+int braid_endpoint_write_pkt(braid_endpoint *ep, braid_path *path, uint8_t *buf, size_t cap,
+                             uint64_t now);
+/* The earliest timer deadline, BRAID_TIME_NEVER when none. */
+uint64_t braid_endpoint_next_expiry(const braid_endpoint *ep);
+/* Runs every timer due at now. */
+void braid_endpoint_handle_expiry(braid_endpoint *ep, uint64_t now);
+
+/* ---- associations ---- */
+
+typedef struct braid_connect_opts {
+    uint16_t peer_port;           /* SCTP port of the peer */
+    uint16_t outbound_streams;    /* 0: endpoint setting */
+    uint16_t max_inbound_streams; /* 0: endpoint setting */
+} braid_connect_opts;
+
+/* Starts an association (sends INIT). */
+int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
+                  const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out);
+
+enum {
+    BRAID_SEND_UNORDERED = 1,
+    BRAID_SEND_EOF = 2, /* graceful shutdown after this message */
+};
+
+typedef struct braid_send_info {
+    uint16_t sid;
+    uint32_t ppid;
+    uint32_t flags;   /* BRAID_SEND_* */
+    uint32_t context; /* handed back in send-failed events */
+} braid_send_info;
+
+/* Queues one message (copied). BRAID_ERR_AGAIN when the send buffer is full,
+ * BRAID_ERR_EMSGSIZE, BRAID_ERR_INVAL (stream out of range), ... */
+int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
+               const void *data, size_t len, uint64_t now);
+
+enum {
+    BRAID_RECV_UNORDERED = 1,
+    BRAID_RECV_EOR = 2, /* last piece of the message (always set for whole messages) */
+};
+
+typedef struct braid_recv_info {
+    braid_assoc_id assoc;
+    uint16_t sid;
+    uint16_t ssn;
+    uint32_t mid;
+    uint32_t tsn; /* of the first fragment */
+    uint32_t ppid;
+    uint32_t flags; /* BRAID_RECV_* */
+    uint32_t cumtsn;
+} braid_recv_info;
+
+/* Copies the next message (or its next piece when it is larger than cap) of
+ * any association into buf. Returns the bytes copied, BRAID_ERR_AGAIN if
+ * nothing is ready. */
+int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now);
+
+/* Graceful shutdown (RFC 9260 §9.2) once queued data is delivered. */
+int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now);
+/* ABORT with a User-Initiated Abort cause carrying reason (may be NULL). */
+int braid_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
+                uint64_t now);
+
+typedef enum braid_state {
+    BRAID_STATE_CLOSED = 0,
+    BRAID_STATE_COOKIE_WAIT,
+    BRAID_STATE_COOKIE_ECHOED,
+    BRAID_STATE_ESTABLISHED,
+    BRAID_STATE_SHUTDOWN_PENDING,
+    BRAID_STATE_SHUTDOWN_SENT,
+    BRAID_STATE_SHUTDOWN_RECEIVED,
+    BRAID_STATE_SHUTDOWN_ACK_SENT,
+} braid_state;
+
+typedef struct braid_path_status {
+    braid_addr addr;
+    int active;    /* 1 when reachable */
+    int confirmed; /* heartbeat confirmed */
+    uint64_t srtt_ns, rttvar_ns, rto_ns;
+    uint32_t cwnd, ssthresh, flight;
+    uint32_t pmtu;
+    uint32_t error_count;
+} braid_path_status;
+
+typedef struct braid_assoc_status {
+    braid_state state;
+    uint16_t peer_port;
+    uint16_t in_streams, out_streams;
+    uint32_t peer_rwnd;  /* what the peer last advertised */
+    uint32_t local_rwnd; /* what we advertise now */
+    uint32_t unacked;    /* DATA chunks in flight */
+    uint32_t pending;    /* DATA chunks queued, not yet sent */
+    uint32_t frag_point; /* largest DATA payload per chunk */
+    unsigned primary;    /* index into paths */
+    unsigned n_paths;
+    braid_path_status paths[BRAID_MAX_ADDRS];
+    uint32_t local_vtag, peer_vtag;
+} braid_assoc_status;
+
+int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st);
+
+/* Counters: every discard is named. */
+typedef struct braid_counters {
+    uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
+    uint64_t data_chunks_in, data_chunks_out, user_msgs_in, user_msgs_out;
+    uint64_t retransmits, fast_retransmits, t3_expiries;
+    uint64_t sacks_in, sacks_out, dup_tsns_in;
+    /* discards */
+    uint64_t drop_bad_crc, drop_malformed, drop_ootb, drop_bad_vtag, drop_no_state,
+        drop_bad_cookie, drop_stale_cookie, drop_unknown_chunk, drop_out_of_window,
+        drop_assoc_limit, drop_rwnd_full;
+    uint64_t ootb_aborts_sent;
+} braid_counters;
+
+void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c);
+
+/* ---- events (RFC 6458 §6.1 notifications) ---- */
+
+typedef enum braid_event_type {
+    BRAID_EV_NONE = 0,
+    BRAID_EV_ASSOC_CHANGE,     /* u.assoc_change */
+    BRAID_EV_PEER_ADDR_CHANGE, /* u.paddr */
+    BRAID_EV_SEND_FAILED,      /* u.send_failed */
+    BRAID_EV_REMOTE_ERROR,     /* u.remote_error */
+    BRAID_EV_SHUTDOWN,         /* peer sent SHUTDOWN */
+    BRAID_EV_PARTIAL_DELIVERY_ABORTED,
+    BRAID_EV_ADAPTATION,       /* u.adaptation_ind */
+    BRAID_EV_SENDER_DRY,
+    BRAID_EV_DATA_READY,       /* braid_recv() has something */
+} braid_event_type;
+
+typedef enum braid_assoc_change_state {
+    BRAID_COMM_UP = 0,
+    BRAID_COMM_LOST,
+    BRAID_RESTART,
+    BRAID_SHUTDOWN_COMP,
+    BRAID_CANT_STR_ASSOC,
+} braid_assoc_change_state;
+
+typedef enum braid_paddr_state {
+    BRAID_ADDR_AVAILABLE = 0,
+    BRAID_ADDR_UNREACHABLE,
+    BRAID_ADDR_REMOVED,
+    BRAID_ADDR_ADDED,
+    BRAID_ADDR_MADE_PRIM,
+    BRAID_ADDR_CONFIRMED,
+} braid_paddr_state;
+
+typedef struct braid_event {
+    braid_event_type type;
+    braid_assoc_id assoc;
+    union {
+        struct {
+            braid_assoc_change_state state;
+            uint16_t error; /* cause code, if any */
+            uint16_t out_streams, in_streams;
+            uint8_t info[64]; /* ABORT cause bytes for COMM_LOST, truncated */
+            uint16_t info_len;
+        } assoc_change;
+        struct {
+            braid_addr addr;
+            braid_paddr_state state;
+            int error;
+        } paddr;
+        struct {
+            int sent; /* 1: some of it was transmitted */
+            uint32_t error;
+            braid_send_info info;
+            uint8_t *data; /* undelivered message, owned by the event; */
+            size_t len;    /* freed by braid_event_release() */
+        } send_failed;
+        struct {
+            uint16_t error;
+            uint8_t data[64];
+            uint16_t len;
+        } remote_error;
+        uint32_t adaptation_ind;
+    } u;
+} braid_event;
+
+/* 1 and *ev filled, 0 when none. Release each event after use. */
+int braid_poll_event(braid_endpoint *ep, braid_event *ev);
+void braid_event_release(braid_endpoint *ep, braid_event *ev);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,11 @@ const char *braid_strerror(int err)
     case BRAID_ERR_INVAL: return "invalid argument";
     case BRAID_ERR_CHECKSUM: return "bad checksum";
     case BRAID_ERR_NOMEM: return "out of memory";
+    case BRAID_ERR_AGAIN: return "would block";
+    case BRAID_ERR_NOTFOUND: return "no such association";
+    case BRAID_ERR_STATE: return "not allowed in this association state";
+    case BRAID_ERR_MSGSIZE: return "message too large";
+    case BRAID_ERR_LIMIT: return "limit reached";
     default: return "unknown error";
     }
 }
