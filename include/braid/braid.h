@@ -246,6 +246,8 @@ typedef struct braid_counters {
     uint64_t drop_bad_crc, drop_malformed, drop_ootb, drop_bad_vtag, drop_no_state,
         drop_bad_cookie, drop_stale_cookie, drop_unknown_chunk, drop_out_of_window,
         drop_assoc_limit, drop_rwnd_full;
+    uint64_t drop_resp_full; /* stateless reply ring full (INIT flood) */
+    uint64_t drop_bad_stream, drop_protocol_violation;
     uint64_t ootb_aborts_sent;
 } braid_counters;
 

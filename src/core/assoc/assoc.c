@@ -1,0 +1,842 @@
+/*
+ * An association once its tags are known: chunk dispatch with the
+ * verification tag rules (RFC 9260 §8.5), DATA reception (§6.2), SACK
+ * processing (§6.2.1, §7.2), heartbeats and path management (§8.1–§8.3),
+ * shutdown (§9.2) and abort (§9.1), and the timers.
+ */
+#include "core/wire/cause.h"
+#include "core/wire/sack.h"
+#include "internal.h"
+
+braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
+{
+    braid_assoc *a = braid_zalloc(&ep->mem, sizeof *a);
+    if (!a)
+        return NULL;
+    a->ep = ep;
+    a->id = ep->next_id++;
+    if (ep->next_id == 0)
+        ep->next_id = 1;
+    a->peer_port = peer_port;
+    a->state = BRAID_STATE_CLOSED;
+    a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;
+    a->next = ep->assocs;
+    if (ep->assocs)
+        ep->assocs->prev = a;
+    ep->assocs = a;
+    ep->n_assocs++;
+    return a;
+}
+
+static void rx_tx_free(braid_assoc *a)
+{
+    if (!a->rx_init)
+        return;
+    braid_outq_free(&a->outq, NULL, NULL);
+    braid_tsnmap_free(&a->tsnmap);
+    braid_reasm_free(&a->reasm);
+    a->rx_init = false;
+}
+
+void braid_assoc_free(braid_assoc *a)
+{
+    braid_endpoint *ep = a->ep;
+    rx_tx_free(a);
+    braid_free(&ep->mem, a->cookie, a->cookie_len);
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        ep->assocs = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    if (ep->rr_next == a)
+        ep->rr_next = NULL;
+    ep->n_assocs--;
+    braid_free(&ep->mem, a, sizeof *a);
+}
+
+int braid_assoc_find_dest(const braid_assoc *a, const braid_addr *addr)
+{
+    for (unsigned i = 0; i < a->n_dests; i++)
+        if (braid_addr_equal_ip(&a->dests[i].addr, addr))
+            return (int)i;
+    return -1;
+}
+
+static unsigned pick_local(const braid_endpoint *ep, const braid_addr *remote)
+{
+    for (unsigned i = 0; i < ep->cfg.n_local_addrs; i++)
+        if (ep->cfg.local_addrs[i].family == remote->family)
+            return i;
+    return 0;
+}
+
+int braid_assoc_add_dest(braid_assoc *a, const braid_addr *addr, bool confirmed)
+{
+    braid_endpoint *ep = a->ep;
+    if (addr->family != 4 && addr->family != 6)
+        return BRAID_ERR_INVAL;
+    int i = braid_assoc_find_dest(a, addr);
+    if (i >= 0)
+        return i;
+    if (a->n_dests == BRAID_MAX_ADDRS)
+        return BRAID_ERR_LIMIT;
+    braid_dest *d = &a->dests[a->n_dests];
+    memset(d, 0, sizeof *d);
+    d->addr = *addr;
+    d->local_idx = pick_local(ep, addr);
+    d->active = true;
+    d->confirmed = confirmed;
+    braid_rtt_init(&d->rtt, ep->cfg.rto_initial_ns, ep->cfg.rto_min_ns, ep->cfg.rto_max_ns);
+    braid_cc_rfc9260.init(&d->cc, ep->cfg.pmtu, 0);
+    d->t3_at = d->hb_at = BRAID_TIME_NEVER;
+    return (int)a->n_dests++;
+}
+
+void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
+{
+    const braid_endpoint *ep = a->ep;
+    memset(p, 0, sizeof *p);
+    p->remote = a->dests[d].addr;
+    if (ep->cfg.n_local_addrs)
+        p->local = ep->cfg.local_addrs[a->dests[d].local_idx];
+}
+
+uint32_t braid_assoc_local_rwnd(const braid_assoc *a)
+{
+    size_t held = a->rx_init ? braid_reasm_bytes(&a->reasm) : 0;
+    uint32_t buf = a->ep->cfg.rcvbuf;
+    return held >= buf ? 0 : (uint32_t)(buf - held); /* RFC 9260 §6.2 */
+}
+
+int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32_t peer_rwnd,
+                      uint16_t out_streams, uint16_t in_streams, uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    (void)now;
+    if (a->rx_init)
+        rx_tx_free(a);
+    a->out_streams = out_streams;
+    a->in_streams = in_streams;
+    a->peer_rwnd = peer_rwnd;
+    a->initial_tsn_local = my_tsn;
+    a->peer_initial_tsn = peer_tsn;
+    int rc = braid_outq_init(&a->outq, &ep->mem, out_streams, my_tsn);
+    if (rc < 0)
+        return rc;
+    braid_tsnmap_init(&a->tsnmap, &ep->mem, peer_tsn - 1);
+    rc = braid_reasm_init(&a->reasm, &ep->mem, in_streams, false);
+    if (rc < 0) {
+        braid_outq_free(&a->outq, NULL, NULL);
+        braid_tsnmap_free(&a->tsnmap);
+        return rc;
+    }
+    a->rx_init = true;
+    for (unsigned i = 0; i < a->n_dests; i++)
+        braid_cc_rfc9260.init(&a->dests[i].cc, ep->cfg.pmtu, peer_rwnd);
+    a->last_rwnd_sent = ep->cfg.rcvbuf;
+    return 0;
+}
+
+static void schedule_heartbeats(braid_assoc *a, uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    for (unsigned i = 0; i < a->n_dests; i++) {
+        braid_dest *d = &a->dests[i];
+        /* RFC 9260 §8.3: heartbeat idle destinations every HB.interval +
+         * RTO (with jitter); unconfirmed ones at once (§5.4). */
+        if (!ep->cfg.hb_interval_ns) {
+            d->hb_at = d->confirmed ? BRAID_TIME_NEVER : now;
+            continue;
+        }
+        uint64_t jitter = d->rtt.rto ? braid_ep_random32(ep) % (d->rtt.rto / 2 + 1) : 0;
+        d->hb_at = d->confirmed ? now + ep->cfg.hb_interval_ns + d->rtt.rto / 2 + jitter : now;
+    }
+}
+
+void braid_assoc_established(braid_assoc *a, uint64_t now)
+{
+    a->state = BRAID_STATE_ESTABLISHED;
+    a->t1_at = BRAID_TIME_NEVER;
+    a->init_retrans = 0;
+    schedule_heartbeats(a, now);
+    braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_ASSOC_CHANGE, a->id);
+    if (ev) {
+        ev->u.assoc_change.state = BRAID_COMM_UP;
+        ev->u.assoc_change.out_streams = a->out_streams;
+        ev->u.assoc_change.in_streams = a->in_streams;
+    }
+    if (a->shutdown_requested) { /* user shut down while connecting */
+        a->state = BRAID_STATE_SHUTDOWN_PENDING;
+        braid_assoc_check_shutdown(a, now);
+    }
+}
+
+typedef struct fail_ctx {
+    braid_assoc *a;
+} fail_ctx;
+
+static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent)
+{
+    braid_assoc *a = ((fail_ctx *)arg)->a;
+    braid_endpoint *ep = a->ep;
+    /* RFC 6458 §6.1.11: undelivered data is handed back, never dropped silently. */
+    braid_event *ev = braid_ep_push_event(ep, BRAID_EV_SEND_FAILED, a->id);
+    if (!ev)
+        return;
+    ev->u.send_failed.sent = sent;
+    ev->u.send_failed.info.sid = m->sid;
+    ev->u.send_failed.info.ppid = m->ppid;
+    ev->u.send_failed.info.flags = m->flags;
+    ev->u.send_failed.info.context = m->context;
+    ev->u.send_failed.data = braid_alloc(&ep->mem, m->len);
+    if (ev->u.send_failed.data) {
+        memcpy(ev->u.send_failed.data, m->data, m->len);
+        ev->u.send_failed.len = m->len;
+    }
+}
+
+void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_t info_len)
+{
+    braid_endpoint *ep = a->ep;
+    if (a->freeing)
+        return;
+    bool was_up = a->state >= BRAID_STATE_ESTABLISHED;
+    braid_event *ev = braid_ep_push_event(ep, BRAID_EV_ASSOC_CHANGE, a->id);
+    if (ev) {
+        ev->u.assoc_change.state = was_up ? BRAID_COMM_LOST : BRAID_CANT_STR_ASSOC;
+        ev->u.assoc_change.error = error;
+        ev->u.assoc_change.out_streams = a->out_streams;
+        ev->u.assoc_change.in_streams = a->in_streams;
+        if (info_len > sizeof ev->u.assoc_change.info)
+            info_len = sizeof ev->u.assoc_change.info;
+        if (info && info_len)
+            memcpy(ev->u.assoc_change.info, info, info_len);
+        ev->u.assoc_change.info_len = (uint16_t)info_len;
+    }
+    braid_assoc_fail_pending(a);
+    a->state = BRAID_STATE_CLOSED;
+    a->freeing = true;
+    a->ctl &= CTL_ABORT; /* the only thing still worth sending */
+    a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;
+    for (unsigned i = 0; i < a->n_dests; i++)
+        a->dests[i].t3_at = a->dests[i].hb_at = BRAID_TIME_NEVER;
+}
+
+void braid_assoc_fail_pending(braid_assoc *a)
+{
+    if (!a->rx_init)
+        return;
+    fail_ctx fc = {a};
+    braid_outq_free(&a->outq, send_failed_cb, &fc);
+    braid_tsnmap_free(&a->tsnmap);
+    braid_reasm_free(&a->reasm);
+    a->rx_init = false;
+}
+
+static void shutdown_complete(braid_assoc *a)
+{
+    braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_ASSOC_CHANGE, a->id);
+    if (ev) {
+        ev->u.assoc_change.state = BRAID_SHUTDOWN_COMP;
+        ev->u.assoc_change.out_streams = a->out_streams;
+        ev->u.assoc_change.in_streams = a->in_streams;
+    }
+    rx_tx_free(a);
+    a->state = BRAID_STATE_CLOSED;
+    a->freeing = true;
+    a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;
+    for (unsigned i = 0; i < a->n_dests; i++)
+        a->dests[i].t3_at = a->dests[i].hb_at = BRAID_TIME_NEVER;
+}
+
+/* Protocol violation: ABORT with a cause text, then end (RFC 9260 §9.1). */
+static void abort_violation(braid_assoc *a, uint16_t cause, const char *text)
+{
+    a->ep->ctr.drop_protocol_violation++;
+    a->ctl |= CTL_ABORT;
+    a->abort_cause = cause;
+    size_t n = text ? strlen(text) : 0;
+    if (n > BRAID_ABORT_INFO_MAX)
+        n = BRAID_ABORT_INFO_MAX;
+    memcpy(a->abort_info, text, n);
+    a->abort_info_len = (uint16_t)n;
+    braid_assoc_lost(a, cause, a->abort_info, n);
+}
+
+/* ---- DATA (RFC 9260 §6.2) ---- */
+
+static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup, bool *immediate)
+{
+    braid_endpoint *ep = a->ep;
+    braid_chunk c;
+    int rc = braid_chunk_parse(v, &c);
+    if (rc == BRAID_ERR_DATA_EMPTY) {
+        /* §6.2: DATA with no user data: ABORT with "No User Data" */
+        a->ctl |= CTL_ABORT;
+        a->abort_cause = BRAID_CAUSE_NO_USER_DATA;
+        braid_store32(a->abort_info, v->value_len >= 4 ? braid_load32(v->value) : 0);
+        a->abort_info_len = 4;
+        ep->ctr.drop_protocol_violation++;
+        braid_assoc_lost(a, BRAID_CAUSE_NO_USER_DATA, NULL, 0);
+        return;
+    }
+    if (rc < 0) {
+        ep->ctr.drop_malformed++;
+        return;
+    }
+    const braid_data_chunk *d = &c.u.data;
+    ep->ctr.data_chunks_in++;
+    if (c.flags & BRAID_DATA_FLAG_I) /* RFC 9260 §3.3.1: I bit asks for a SACK now */
+        *immediate = true;
+    uint32_t cum = braid_tsnmap_cum(&a->tsnmap);
+    if (braid_tsn_le(d->tsn, cum) || braid_tsnmap_has(&a->tsnmap, d->tsn)) {
+        braid_tsnmap_note_dup(&a->tsnmap, d->tsn); /* §6.2: report duplicates */
+        ep->ctr.dup_tsns_in++;
+        *gap_or_dup = true;
+        return;
+    }
+    /* §6.2: with no room, drop new DATA above the highest TSN received; an
+     * attacker's far-future TSN is dropped too (window bound). */
+    uint32_t rwnd = braid_assoc_local_rwnd(a);
+    if (d->tsn - cum > 65535u * 4u) {
+        ep->ctr.drop_out_of_window++;
+        return;
+    }
+    if (rwnd < d->payload_len && braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap))) {
+        ep->ctr.drop_rwnd_full++;
+        return;
+    }
+    /* §6.5: a stream the peer may not use: ERROR Invalid Stream Identifier,
+     * the TSN is acknowledged and the data discarded. */
+    if (d->sid >= a->in_streams) {
+        if (braid_tsnmap_mark(&a->tsnmap, d->tsn) < 0)
+            return;
+        ep->ctr.drop_bad_stream++;
+        a->ctl |= CTL_ERROR_STREAM;
+        a->err_stream_sid = d->sid;
+        *gap_or_dup = true;
+        return;
+    }
+    rc = braid_tsnmap_mark(&a->tsnmap, d->tsn);
+    if (rc <= 0) {
+        ep->ctr.drop_out_of_window++; /* too many gaps or no memory */
+        return;
+    }
+    if (braid_reasm_add(&a->reasm, d, c.flags, false) < 0) {
+        /* could not store it: forget the TSN so the peer retransmits */
+        ep->ctr.drop_rwnd_full++;
+        braid_tsnmap_unmark(&a->tsnmap, d->tsn);
+        return;
+    }
+    if (braid_tsnmap_gap_count(&a->tsnmap))
+        *gap_or_dup = true;
+}
+
+static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    /* RFC 9260 §6.2: SACK at least every second packet with DATA, within
+     * the delayed-ack time, and at once when there are gaps or duplicates
+     * (§7.2.4) or the sender asked (I bit). */
+    a->pkts_since_sack++;
+    if (gap_or_dup || immediate || a->pkts_since_sack >= ep->cfg.sack_freq ||
+        a->state != BRAID_STATE_ESTABLISHED)
+        a->ctl |= CTL_SACK;
+    else if (a->sack_at == BRAID_TIME_NEVER)
+        a->sack_at = now + ep->cfg.sack_delay_ns;
+    if (braid_reasm_ready_count(&a->reasm) && !a->data_ready_signalled) {
+        a->data_ready_signalled = true;
+        braid_ep_push_event(ep, BRAID_EV_DATA_READY, a->id);
+    }
+}
+
+/* ---- SACK (RFC 9260 §6.2.1, §7.2) ---- */
+
+
+static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    braid_chunk c;
+    if (braid_chunk_parse(v, &c) < 0) {
+        ep->ctr.drop_malformed++;
+        return;
+    }
+    ep->ctr.sacks_in++;
+    const braid_sack_chunk *s = &c.u.sack;
+    uint16_t gaps[2 * BRAID_OUTQ_MAX_GAPS];
+    size_t ng = s->n_gaps < BRAID_OUTQ_MAX_GAPS ? s->n_gaps : BRAID_OUTQ_MAX_GAPS;
+    for (size_t i = 0; i < ng; i++)
+        braid_sack_gap(s, i, &gaps[2 * i], &gaps[2 * i + 1]);
+    braid_sack_result r;
+    int rc = braid_outq_sack(&a->outq, s->cum_tsn, gaps, ng, a->fast_recovery, &r);
+    if (rc == 1)
+        return; /* old SACK */
+    if (rc < 0) {
+        /* acknowledging data never sent: protocol violation (issue #7 attacks) */
+        abort_violation(a, BRAID_CAUSE_PROTOCOL_VIOLATION, "SACK for a TSN not sent");
+        return;
+    }
+    /* §6.2.1 D iv: rwnd = a_rwnd - bytes still outstanding */
+    uint32_t out = a->outq.inflight_bytes;
+    a->peer_rwnd = s->a_rwnd > out ? s->a_rwnd - out : 0;
+    if (r.any_newly_acked)
+        a->error_count = 0; /* §8.3: an acknowledgement clears the counter */
+
+    uint32_t lowest = a->outq.base;
+    for (unsigned i = 0; i < a->n_dests; i++) {
+        braid_dest *d = &a->dests[i];
+        uint32_t before = d->flight;
+        uint32_t acked = r.acked_bytes[i];
+        d->flight = braid_outq_flight_of(&a->outq, i);
+        if (acked) {
+            d->error_count = 0; /* §8.3 */
+            if (!d->active) {
+                d->active = true;
+                braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
+                if (ev) {
+                    ev->u.paddr.addr = d->addr;
+                    ev->u.paddr.state = BRAID_ADDR_AVAILABLE;
+                }
+            }
+        }
+        d->burst_left = ep->cfg.max_burst; /* a SACK opens a new burst (§6.1 D) */
+        /* §7.2.1, §7.2.2: grow cwnd first (Note in §7.2.4) */
+        braid_cc_rfc9260.on_ack(&d->cc, acked, r.cum_advanced, before, a->fast_recovery);
+        /* §6.3.2 R2/R3: stop T3 when nothing is outstanding on the path,
+         * restart it when the cum ack advanced */
+        if (d->flight == 0)
+            d->t3_at = BRAID_TIME_NEVER;
+        else if (r.cum_advanced)
+            d->t3_at = now + d->rtt.rto;
+    }
+    (void)lowest;
+    if (r.rtt_dest >= 0 && now >= r.rtt_sent_at)
+        braid_rtt_sample(&a->dests[r.rtt_dest].rtt, now - r.rtt_sent_at); /* §6.3.1 C3 */
+    if (a->fast_recovery && braid_tsn_ge(s->cum_tsn, a->recovery_exit_tsn))
+        a->fast_recovery = false; /* §7.2.4 item 6 */
+    if (r.n_fast_rtx) {
+        ep->ctr.fast_retransmits += r.n_fast_rtx;
+        if (!a->fast_recovery) {
+            /* §7.2.4 items 2, 6: once per recovery */
+            for (unsigned i = 0; i < a->n_dests; i++)
+                braid_cc_rfc9260.on_fast_retransmit(&a->dests[i].cc);
+            a->fast_recovery = true;
+            a->recovery_exit_tsn = a->outq.next - 1;
+            a->fast_rtx_pending = true;
+        }
+    }
+    if (braid_outq_outstanding(&a->outq) == 0 && a->outq.head == NULL && r.cum_advanced) {
+        braid_ep_push_event(ep, BRAID_EV_SENDER_DRY, a->id);
+    }
+    braid_assoc_check_shutdown(a, now);
+}
+
+/* ---- shutdown (RFC 9260 §9.2) ---- */
+
+static bool all_data_acked(const braid_assoc *a)
+{
+    return braid_outq_outstanding(&a->outq) == 0 && a->outq.head == NULL;
+}
+
+void braid_assoc_check_shutdown(braid_assoc *a, uint64_t now)
+{
+    if (!all_data_acked(a))
+        return;
+    if (a->state == BRAID_STATE_SHUTDOWN_PENDING) {
+        /* §9.2: send SHUTDOWN, start T2 and T5 */
+        a->state = BRAID_STATE_SHUTDOWN_SENT;
+        a->ctl |= CTL_SHUTDOWN;
+        a->t2_at = now + a->dests[a->primary].rtt.rto;
+        a->t5_at = now + 5 * a->dests[a->primary].rtt.rto;
+        a->shutdown_retrans = 0;
+    } else if (a->state == BRAID_STATE_SHUTDOWN_RECEIVED) {
+        /* §9.2: all acked: SHUTDOWN ACK, T2 */
+        a->state = BRAID_STATE_SHUTDOWN_ACK_SENT;
+        a->ctl |= CTL_SHUTDOWN_ACK;
+        a->t2_at = now + a->dests[a->primary].rtt.rto;
+        a->shutdown_retrans = 0;
+    }
+}
+
+static void on_shutdown(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
+{
+    braid_chunk c;
+    if (braid_chunk_parse(v, &c) < 0) {
+        a->ep->ctr.drop_malformed++;
+        return;
+    }
+    /* §9.2: the SHUTDOWN's cumulative TSN ack acknowledges our data */
+    braid_sack_result r;
+    if (braid_tsn_ge(c.u.tsn.tsn, a->outq.base - 1) &&
+        braid_outq_sack(&a->outq, c.u.tsn.tsn, NULL, 0, false, &r) == 0) {
+        for (unsigned i = 0; i < a->n_dests; i++) {
+            a->dests[i].flight = braid_outq_flight_of(&a->outq, i);
+            if (!a->dests[i].flight)
+                a->dests[i].t3_at = BRAID_TIME_NEVER;
+        }
+    }
+    switch (a->state) {
+    case BRAID_STATE_ESTABLISHED:
+    case BRAID_STATE_SHUTDOWN_PENDING:
+        a->state = BRAID_STATE_SHUTDOWN_RECEIVED;
+        braid_ep_push_event(a->ep, BRAID_EV_SHUTDOWN, a->id);
+        braid_assoc_check_shutdown(a, now);
+        break;
+    case BRAID_STATE_SHUTDOWN_SENT:
+        /* §9.2: SHUTDOWN in SHUTDOWN-SENT: reply SHUTDOWN ACK, enter
+         * SHUTDOWN-ACK-SENT, restart T2 */
+        a->state = BRAID_STATE_SHUTDOWN_ACK_SENT;
+        a->ctl |= CTL_SHUTDOWN_ACK;
+        a->ctl &= ~(uint32_t)CTL_SHUTDOWN;
+        a->t2_at = now + a->dests[a->primary].rtt.rto;
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_shutdown_ack(braid_assoc *a)
+{
+    /* §9.2: in SHUTDOWN-SENT or SHUTDOWN-ACK-SENT: stop T2, send SHUTDOWN
+     * COMPLETE, remove the TCB. In COOKIE-* states: OOTB (§8.5.1 E). */
+    if (a->state == BRAID_STATE_SHUTDOWN_SENT || a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) {
+        a->ctl = CTL_SHUTDOWN_COMPLETE;
+        shutdown_complete(a);
+    }
+}
+
+static void on_shutdown_complete(braid_assoc *a)
+{
+    if (a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) /* §8.5.1 C: else ignored */
+        shutdown_complete(a);
+}
+
+static void on_abort(braid_assoc *a, const braid_chunk_view *v)
+{
+    braid_chunk c;
+    uint16_t cause = 0;
+    const uint8_t *info = NULL;
+    size_t info_len = 0;
+    if (braid_chunk_parse(v, &c) == 0 && c.u.tlvs.tlvs_len >= 4) {
+        /* report the first cause (code, and the cause bytes) to the user */
+        cause = braid_load16(c.u.tlvs.tlvs);
+        info = c.u.tlvs.tlvs;
+        info_len = c.u.tlvs.tlvs_len;
+    }
+    braid_assoc_lost(a, cause, info, info_len); /* §9.1 */
+}
+
+static void on_error_chunk(braid_assoc *a, const braid_chunk_view *v)
+{
+    braid_chunk c;
+    if (braid_chunk_parse(v, &c) < 0 || c.u.tlvs.tlvs_len < 4)
+        return;
+    braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_REMOTE_ERROR, a->id);
+    if (!ev)
+        return;
+    ev->u.remote_error.error = braid_load16(c.u.tlvs.tlvs);
+    size_t n = c.u.tlvs.tlvs_len;
+    if (n > sizeof ev->u.remote_error.data)
+        n = sizeof ev->u.remote_error.data;
+    memcpy(ev->u.remote_error.data, c.u.tlvs.tlvs, n);
+    ev->u.remote_error.len = (uint16_t)n;
+}
+
+/* ---- heartbeat (RFC 9260 §8.3) ---- */
+
+static void on_heartbeat(braid_assoc *a, const braid_path *path, const braid_chunk_view *v)
+{
+    braid_chunk c;
+    if (braid_chunk_parse(v, &c) < 0)
+        return;
+    int d = braid_assoc_find_dest(a, &path->remote);
+    if (d < 0 || c.u.hb.info_len > BRAID_HB_INFO_MAX) {
+        a->ep->ctr.drop_malformed++;
+        return;
+    }
+    /* §8.3: reply on the path it came from, echoing the info unchanged */
+    braid_dest *dst = &a->dests[d];
+    dst->hb_ack_due = true;
+    dst->hb_ack_len = (uint8_t)c.u.hb.info_len;
+    memcpy(dst->hb_ack_info, c.u.hb.info, c.u.hb.info_len);
+}
+
+static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
+{
+    braid_chunk c;
+    if (braid_chunk_parse(v, &c) < 0 || c.u.hb.info_len != 24)
+        return;
+    /* our info: dest index (4), nonce (8), send time (8), reserved (4) */
+    uint32_t idx = braid_load32(c.u.hb.info);
+    if (idx >= a->n_dests)
+        return;
+    braid_dest *d = &a->dests[idx];
+    uint64_t nonce = (uint64_t)braid_load32(c.u.hb.info + 4) << 32 | braid_load32(c.u.hb.info + 8);
+    uint64_t sent = (uint64_t)braid_load32(c.u.hb.info + 12) << 32 | braid_load32(c.u.hb.info + 16);
+    if (nonce != d->hb_nonce || !d->hb_outstanding)
+        return; /* §8.3: the random nonce proves the reply is genuine */
+    d->hb_outstanding = false;
+    d->error_count = 0;
+    a->error_count = 0;
+    if (now >= sent)
+        braid_rtt_sample(&d->rtt, now - sent);
+    bool was_down = !d->active, was_unconfirmed = !d->confirmed;
+    d->active = true;
+    d->confirmed = true;
+    if (was_down || was_unconfirmed) {
+        braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
+        if (ev) {
+            ev->u.paddr.addr = d->addr;
+            ev->u.paddr.state = was_down ? BRAID_ADDR_AVAILABLE : BRAID_ADDR_CONFIRMED;
+        }
+    }
+}
+
+/* ---- dispatch ---- */
+
+/* RFC 9260 §8.5 and §8.5.1: is the packet's tag acceptable for this chunk? */
+static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t type,
+                    uint8_t flags)
+{
+    if (type == BRAID_CHUNK_ABORT || type == BRAID_CHUNK_SHUTDOWN_COMPLETE) {
+        /* §8.5.1 B, C: own tag with T clear, or the peer's with T set */
+        if (flags & BRAID_FLAG_T)
+            return h->vtag == a->peer_vtag;
+        return h->vtag == a->local_vtag;
+    }
+    return h->vtag == a->local_vtag; /* §8.5 */
+}
+
+void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
+                               const braid_common_header *h, const uint8_t *chunks, size_t len,
+                               uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    braid_chunk_iter_init_bare(&it, chunks, len);
+    bool gap_or_dup = false, immediate = false, had_data = false;
+    int d = braid_assoc_find_dest(a, &path->remote);
+    if (d >= 0) {
+        a->dests[d].addr.udp_port = path->remote.udp_port; /* RFC 6951 §5.1: learn the port */
+        a->sack_dest = (unsigned)d;
+    }
+    while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
+        if (!vtag_ok(a, h, v.type, v.flags)) {
+            ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
+            return;
+        }
+        switch (v.type) {
+        case BRAID_CHUNK_DATA:
+            if (a->state == BRAID_STATE_ESTABLISHED || a->state == BRAID_STATE_SHUTDOWN_PENDING ||
+                a->state == BRAID_STATE_SHUTDOWN_SENT) {
+                on_data(a, &v, &gap_or_dup, &immediate);
+                had_data = true;
+            }
+            /* §9.2: DATA after SHUTDOWN is not accepted */
+            break;
+        case BRAID_CHUNK_SACK:
+            if (a->state >= BRAID_STATE_ESTABLISHED)
+                on_sack(a, &v, now);
+            break;
+        case BRAID_CHUNK_HEARTBEAT:
+            on_heartbeat(a, path, &v);
+            break;
+        case BRAID_CHUNK_HEARTBEAT_ACK:
+            on_heartbeat_ack(a, &v, now);
+            break;
+        case BRAID_CHUNK_ABORT:
+            on_abort(a, &v);
+            return;
+        case BRAID_CHUNK_SHUTDOWN:
+            if (a->state >= BRAID_STATE_ESTABLISHED)
+                on_shutdown(a, &v, now);
+            break;
+        case BRAID_CHUNK_SHUTDOWN_ACK:
+            if (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED)
+                break; /* §8.5.1 E: treated as OOTB */
+            on_shutdown_ack(a);
+            return;
+        case BRAID_CHUNK_SHUTDOWN_COMPLETE:
+            on_shutdown_complete(a);
+            return;
+        case BRAID_CHUNK_ERROR:
+            on_error_chunk(a, &v);
+            braid_hs_on_error(a, &v, now);
+            break;
+        case BRAID_CHUNK_INIT_ACK:
+            braid_hs_on_init_ack(a, path, &v, now);
+            break;
+        case BRAID_CHUNK_COOKIE_ACK:
+            braid_hs_on_cookie_ack(a, now);
+            break;
+        case BRAID_CHUNK_INIT:
+        case BRAID_CHUNK_COOKIE_ECHO:
+            break; /* only valid first in a packet (handled by the endpoint) */
+        default: {
+            /* §3.2: unrecognized chunk: act on the upper two bits */
+            braid_unknown_action act = braid_chunk_unknown_action(v.type);
+            ep->ctr.drop_unknown_chunk++;
+            if (braid_unknown_action_reports(act) && !(a->ctl & CTL_ERROR_UNRECOGNIZED)) {
+                size_t n = v.length < sizeof a->unrec_chunk ? v.length : sizeof a->unrec_chunk;
+                memcpy(a->unrec_chunk, v.raw, n);
+                a->unrec_len = (uint16_t)n;
+                a->ctl |= CTL_ERROR_UNRECOGNIZED;
+            }
+            if (braid_unknown_action_stops(act))
+                goto done;
+            break;
+        }
+        }
+    }
+done:
+    if (had_data && !a->freeing)
+        after_data(a, gap_or_dup, immediate, now);
+}
+
+/* ---- timers ---- */
+
+uint64_t braid_assoc_next_expiry(const braid_assoc *a)
+{
+    uint64_t t = a->t1_at;
+    if (a->t2_at < t)
+        t = a->t2_at;
+    if (a->t5_at < t)
+        t = a->t5_at;
+    if (a->sack_at < t)
+        t = a->sack_at;
+    for (unsigned i = 0; i < a->n_dests; i++) {
+        if (a->dests[i].t3_at < t)
+            t = a->dests[i].t3_at;
+        if (a->dests[i].hb_at < t)
+            t = a->dests[i].hb_at;
+    }
+    return t;
+}
+
+static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
+{
+    braid_endpoint *ep = a->ep;
+    /* §8.2: beyond Path.Max.Retrans the destination is INACTIVE */
+    if (d->active && d->error_count > ep->cfg.path_max_retrans) {
+        d->active = false;
+        braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
+        if (ev) {
+            ev->u.paddr.addr = d->addr;
+            ev->u.paddr.state = BRAID_ADDR_UNREACHABLE;
+        }
+        /* §6.4.1: move the primary to an active destination */
+        if (idx == a->primary) {
+            for (unsigned j = 0; j < a->n_dests; j++)
+                if (a->dests[j].active) {
+                    a->primary = j;
+                    break;
+                }
+        }
+    }
+}
+
+/* Counts an error against the association (§8.1); true if it is now lost. */
+static bool assoc_error(braid_assoc *a)
+{
+    if (++a->error_count > a->ep->cfg.assoc_max_retrans) {
+        braid_assoc_lost(a, 0, NULL, 0);
+        return true;
+    }
+    return false;
+}
+
+static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
+{
+    braid_dest *d = &a->dests[i];
+    braid_endpoint *ep = a->ep;
+    ep->ctr.t3_expiries++;
+    /* §6.3.3 E1-E3: cut cwnd, back off RTO, mark everything on the path */
+    braid_cc_rfc9260.on_timeout(&d->cc);
+    braid_rtt_backoff(&d->rtt);
+    braid_outq_mark_dest(&a->outq, i);
+    d->flight = 0;
+    d->t3_at = BRAID_TIME_NEVER;
+    a->fast_recovery = false;
+    d->error_count++;
+    dest_failed_check(a, d, i);
+    if (assoc_error(a))
+        return;
+    (void)now;
+}
+
+static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
+{
+    braid_dest *d = &a->dests[i];
+    braid_endpoint *ep = a->ep;
+    if (d->hb_outstanding) {
+        /* §8.3: an unanswered HEARTBEAT counts as an error on the path and
+         * the association; RTO backs off */
+        d->hb_outstanding = false;
+        d->error_count++;
+        braid_rtt_backoff(&d->rtt);
+        dest_failed_check(a, d, i);
+        if (assoc_error(a))
+            return;
+    }
+    d->hb_due_send = true;
+    uint64_t interval = ep->cfg.hb_interval_ns ? ep->cfg.hb_interval_ns : 0;
+    uint64_t jitter = braid_ep_random32(ep) % (d->rtt.rto / 2 + 1);
+    d->hb_at = now + d->rtt.rto + interval + jitter;
+    if (!ep->cfg.hb_interval_ns && d->confirmed)
+        d->hb_at = BRAID_TIME_NEVER;
+}
+
+void braid_assoc_timers(braid_assoc *a, uint64_t now)
+{
+    braid_endpoint *ep = a->ep;
+    if (a->t1_at <= now) {
+        /* §5.1 / §6.3.3: T1-init or T1-cookie: resend, back off, give up
+         * after Max.Init.Retransmits */
+        a->t1_at = BRAID_TIME_NEVER;
+        if (++a->init_retrans > ep->cfg.max_init_retrans) {
+            braid_assoc_lost(a, 0, NULL, 0);
+            return;
+        }
+        braid_rtt_backoff(&a->dests[a->primary].rtt);
+        a->t1_rto = a->dests[a->primary].rtt.rto;
+        if (a->state == BRAID_STATE_COOKIE_WAIT)
+            a->ctl |= CTL_INIT;
+        else if (a->state == BRAID_STATE_COOKIE_ECHOED)
+            a->ctl |= CTL_COOKIE_ECHO;
+        a->t1_at = now + a->t1_rto;
+    }
+    if (a->t2_at <= now) {
+        /* §9.2: T2-shutdown: resend SHUTDOWN / SHUTDOWN ACK; counts as an
+         * association error */
+        a->t2_at = BRAID_TIME_NEVER;
+        braid_rtt_backoff(&a->dests[a->primary].rtt);
+        if (assoc_error(a))
+            return;
+        if (a->state == BRAID_STATE_SHUTDOWN_SENT)
+            a->ctl |= CTL_SHUTDOWN;
+        else if (a->state == BRAID_STATE_SHUTDOWN_ACK_SENT)
+            a->ctl |= CTL_SHUTDOWN_ACK;
+        a->t2_at = now + a->dests[a->primary].rtt.rto;
+    }
+    if (a->t5_at <= now) {
+        /* §9.2: T5-shutdown-guard: give up with an ABORT */
+        a->t5_at = BRAID_TIME_NEVER;
+        a->ctl |= CTL_ABORT;
+        a->abort_cause = 0;
+        a->abort_info_len = 0;
+        braid_assoc_lost(a, 0, NULL, 0);
+        return;
+    }
+    if (a->sack_at <= now) {
+        a->sack_at = BRAID_TIME_NEVER;
+        a->ctl |= CTL_SACK;
+    }
+    for (unsigned i = 0; i < a->n_dests && !a->freeing; i++) {
+        if (a->dests[i].t3_at <= now)
+            t3_expired(a, i, now);
+        if (!a->freeing && a->dests[i].hb_at <= now)
+            hb_due(a, i, now);
+    }
+}

@@ -1,0 +1,598 @@
+/*
+ * The endpoint: packet demultiplexing (RFC 9260 §8.4 out-of-the-blue
+ * packets, §8.5 verification tags), stateless replies, output scheduling
+ * across associations, timers, events and the receive call.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/wire/crc32c.h"
+#include "core/wire/pkt.h"
+#include "internal.h"
+
+void braid_settings_default(braid_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->local_port = 9899;
+    s->outbound_streams = 10;
+    s->max_inbound_streams = 65535;
+    s->rcvbuf = 256 * 1024;
+    s->sndbuf = 256 * 1024;
+    s->pmtu = 1452;
+    /* RFC 9260 §16: protocol parameters */
+    s->rto_initial_ns = 1000000000ull;
+    s->rto_min_ns = 1000000000ull;
+    s->rto_max_ns = 60000000000ull;
+    s->max_burst = 4;
+    s->assoc_max_retrans = 10;
+    s->path_max_retrans = 5;
+    s->max_init_retrans = 8;
+    s->hb_interval_ns = 30000000000ull;
+    s->valid_cookie_life_ns = 60000000000ull;
+    s->sack_delay_ns = 200000000ull; /* §6.2: at most 500 ms; 200 ms usual */
+    s->sack_freq = 2;                /* §6.2: at least every second packet */
+    s->max_assocs = 1024;
+    s->check_crc = 1;
+}
+
+void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
+{
+    if (!ep->hooks.log)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ep->hooks.log(ep->hooks.user, line);
+}
+
+uint32_t braid_ep_random32(braid_endpoint *ep)
+{
+    uint8_t b[4];
+    ep->hooks.random(ep->hooks.user, b, 4);
+    return braid_load32(b);
+}
+
+uint32_t braid_ep_random_tag(braid_endpoint *ep)
+{
+    uint32_t t;
+    do
+        t = braid_ep_random32(ep);
+    while (t == 0); /* RFC 9260 §5.1: the Initiate Tag MUST NOT be 0 */
+    return t;
+}
+
+int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const braid_hooks *h)
+{
+    if (!out || !s || !h || !h->alloc || !h->free || !h->random || !h->mac)
+        return BRAID_ERR_INVAL;
+    if (s->pmtu < 512 || s->pmtu > 65535 || s->outbound_streams == 0 ||
+        s->max_inbound_streams == 0 || s->rcvbuf < 1500 || s->n_local_addrs > BRAID_MAX_ADDRS)
+        return BRAID_ERR_INVAL;
+    braid_endpoint *ep = h->alloc(h->user, sizeof *ep);
+    if (!ep)
+        return BRAID_ERR_NOMEM;
+    memset(ep, 0, sizeof *ep);
+    ep->hooks = *h;
+    ep->mem.alloc = h->alloc;
+    ep->mem.free = h->free;
+    ep->mem.user = h->user;
+    ep->cfg = *s;
+    ep->next_id = 1;
+    h->random(h->user, ep->cookie_key, sizeof ep->cookie_key);
+    *out = ep;
+    return 0;
+}
+
+void braid_endpoint_free(braid_endpoint *ep)
+{
+    if (!ep)
+        return;
+    while (ep->assocs)
+        braid_assoc_free(ep->assocs);
+    braid_event ev;
+    while (braid_poll_event(ep, &ev))
+        braid_event_release(ep, &ev);
+    braid_free(&ep->mem, ep, sizeof *ep);
+}
+
+bool braid_addr_equal_ip(const braid_addr *a, const braid_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return memcmp(a->ip, b->ip, a->family == 6 ? 16 : 4) == 0;
+}
+
+braid_assoc *braid_ep_find_assoc(braid_endpoint *ep, const braid_addr *remote, uint16_t port)
+{
+    for (braid_assoc *a = ep->assocs; a; a = a->next) {
+        if (a->peer_port != port || a->freeing)
+            continue;
+        if (braid_assoc_find_dest(a, remote) >= 0)
+            return a;
+    }
+    return NULL;
+}
+
+braid_event *braid_ep_push_event(braid_endpoint *ep, braid_event_type type, braid_assoc_id id)
+{
+    braid_event_node *n = braid_zalloc(&ep->mem, sizeof *n);
+    if (!n)
+        return NULL;
+    n->ev.type = type;
+    n->ev.assoc = id;
+    if (ep->ev_tail)
+        ep->ev_tail->next = n;
+    else
+        ep->ev_head = n;
+    ep->ev_tail = n;
+    ep->n_events++;
+    return &n->ev;
+}
+
+int braid_poll_event(braid_endpoint *ep, braid_event *ev)
+{
+    braid_event_node *n = ep->ev_head;
+    if (!n)
+        return 0;
+    ep->ev_head = n->next;
+    if (!ep->ev_head)
+        ep->ev_tail = NULL;
+    ep->n_events--;
+    *ev = n->ev;
+    braid_free(&ep->mem, n, sizeof *n);
+    return 1;
+}
+
+void braid_event_release(braid_endpoint *ep, braid_event *ev)
+{
+    if (ev->type == BRAID_EV_SEND_FAILED && ev->u.send_failed.data) {
+        braid_free(&ep->mem, ev->u.send_failed.data, ev->u.send_failed.len);
+        ev->u.send_failed.data = NULL;
+    }
+}
+
+braid_resp *braid_ep_resp_slot(braid_endpoint *ep)
+{
+    if (ep->resp_count == BRAID_RESP_QUEUE) {
+        ep->ctr.drop_resp_full++;
+        return NULL;
+    }
+    braid_resp *r = &ep->resp[(ep->resp_head + ep->resp_count) % BRAID_RESP_QUEUE];
+    ep->resp_count++;
+    return r;
+}
+
+void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c) { *c = ep->ctr; }
+
+/* RFC 9260 §8.4 item 8 and §8.5.1 B: answer an OOTB packet with an ABORT
+ * carrying the sender's tag with the T bit clear, or our (absent) tag with
+ * the T bit set when the packet's tag is unusable. */
+static void send_ootb_abort(braid_endpoint *ep, const braid_path *path,
+                            const braid_common_header *h, uint32_t vtag, bool t_bit)
+{
+    braid_resp *r = braid_ep_resp_slot(ep);
+    if (!r)
+        return;
+    braid_pkt_builder b;
+    braid_pkt_begin(&b, r->pkt, sizeof r->pkt, sizeof r->pkt, h->dst_port, h->src_port, vtag);
+    braid_chunk c;
+    memset(&c, 0, sizeof c);
+    c.type = BRAID_CHUNK_ABORT;
+    c.flags = t_bit ? BRAID_FLAG_T : 0;
+    braid_pkt_add(&b, &c);
+    r->len = (uint16_t)braid_pkt_finish(&b);
+    r->path.local = path->local;
+    r->path.remote = path->remote;
+    ep->ctr.ootb_aborts_sent++;
+}
+
+static void send_shutdown_complete_ootb(braid_endpoint *ep, const braid_path *path,
+                                        const braid_common_header *h)
+{
+    /* RFC 9260 §8.4 item 5: SHUTDOWN COMPLETE with the T bit set and the
+     * Verification Tag of the SHUTDOWN ACK packet. */
+    braid_resp *r = braid_ep_resp_slot(ep);
+    if (!r)
+        return;
+    braid_pkt_builder b;
+    braid_pkt_begin(&b, r->pkt, sizeof r->pkt, sizeof r->pkt, h->dst_port, h->src_port, h->vtag);
+    braid_chunk c;
+    memset(&c, 0, sizeof c);
+    c.type = BRAID_CHUNK_SHUTDOWN_COMPLETE;
+    c.flags = BRAID_FLAG_T;
+    braid_pkt_add(&b, &c);
+    r->len = (uint16_t)braid_pkt_finish(&b);
+    r->path = *path;
+}
+
+/* Out-of-the-blue packet: no association matches (RFC 9260 §8.4). */
+static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
+                       const uint8_t *pkt, size_t len, uint64_t now)
+{
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    braid_chunk_iter_init(&it, pkt, len);
+    bool first = true;
+    while (braid_chunk_iter_next(&it, &v) > 0) {
+        switch (v.type) {
+        case BRAID_CHUNK_ABORT: /* §8.4 item 2: silently discard */
+            ep->ctr.drop_ootb++;
+            return BRAID_ERR_STATE;
+        case BRAID_CHUNK_INIT:
+            /* §8.4 item 3: INIT with tag 0 starts an association; it must be
+             * the only chunk (§6.10) and the packet's tag 0 (§8.5.1 A). */
+            if (!first || h->vtag != 0) {
+                ep->ctr.drop_malformed++;
+                return BRAID_ERR_STATE;
+            }
+            braid_hs_on_init(ep, NULL, path, h, &v, now);
+            return 0;
+        case BRAID_CHUNK_COOKIE_ECHO:
+            /* §8.4 item 4: processed as in §5.1 when first */
+            if (first) {
+                braid_assoc *a = braid_hs_on_cookie_echo(ep, NULL, path, h, &v, now);
+                if (a) /* process what is bundled after it */
+                    braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, now);
+                return a ? 0 : BRAID_ERR_STATE;
+            }
+            break;
+        case BRAID_CHUNK_SHUTDOWN_ACK: /* §8.4 item 5 */
+            send_shutdown_complete_ootb(ep, path, h);
+            ep->ctr.drop_ootb++;
+            return BRAID_ERR_STATE;
+        case BRAID_CHUNK_SHUTDOWN_COMPLETE: /* §8.4 item 6 */
+            ep->ctr.drop_ootb++;
+            return BRAID_ERR_STATE;
+        case BRAID_CHUNK_ERROR: {
+            /* §8.4 item 7: a Stale Cookie ERROR is discarded */
+            braid_tlv_iter ti;
+            braid_tlv t;
+            braid_tlv_iter_init(&ti, v.value, v.value_len);
+            if (braid_tlv_iter_next(&ti, &t) > 0 && t.type == BRAID_CAUSE_STALE_COOKIE) {
+                ep->ctr.drop_ootb++;
+                return BRAID_ERR_STATE;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        first = false;
+    }
+    /* §8.4 item 8: respond with an ABORT, T bit set since we have no tag */
+    ep->ctr.drop_ootb++;
+    send_ootb_abort(ep, path, h, h->vtag, true);
+    return BRAID_ERR_STATE;
+}
+
+int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const uint8_t *pkt,
+                            size_t len, uint64_t now)
+{
+    braid_common_header h;
+    ep->ctr.pkts_in++;
+    ep->ctr.bytes_in += len;
+    if (braid_header_parse(pkt, len, &h) < 0) {
+        ep->ctr.drop_malformed++;
+        return BRAID_ERR_TRUNCATED;
+    }
+    /* RFC 9260 §6.8: a packet with a bad checksum is silently discarded. */
+    if (ep->cfg.check_crc && !braid_pkt_checksum_ok(pkt, len)) {
+        ep->ctr.drop_bad_crc++;
+        return BRAID_ERR_CHECKSUM;
+    }
+    /* RFC 9260 §3.1: port 0 is never valid; the packet must be for us. */
+    if (h.src_port == 0 || h.dst_port == 0 || h.dst_port != ep->cfg.local_port) {
+        ep->ctr.drop_malformed++;
+        return BRAID_ERR_INVAL;
+    }
+    /* Framing of every chunk first: a malformed packet is discarded whole. */
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    int rc;
+    unsigned n = 0;
+    uint8_t first_type = 0;
+    braid_chunk_iter_init(&it, pkt, len);
+    while ((rc = braid_chunk_iter_next(&it, &v)) > 0) {
+        if (n++ == 0)
+            first_type = v.type;
+    }
+    if (rc < 0 || n == 0) {
+        ep->ctr.drop_malformed++;
+        return rc < 0 ? rc : BRAID_ERR_TRUNCATED;
+    }
+    braid_assoc *a = braid_ep_find_assoc(ep, &path->remote, h.src_port);
+    if (!a)
+        return handle_ootb(ep, path, &h, pkt, len, now);
+
+    /* RFC 9260 §8.5 / §8.5.1: verification tag rules per first chunk. */
+    if (first_type == BRAID_CHUNK_INIT) {
+        /* §8.5.1 A: the packet's tag must be 0 and INIT alone */
+        if (h.vtag != 0 || n != 1) {
+            ep->ctr.drop_bad_vtag++;
+            return BRAID_ERR_STATE;
+        }
+        braid_chunk_iter_init(&it, pkt, len);
+        braid_chunk_iter_next(&it, &v);
+        braid_hs_on_init(ep, a, path, &h, &v, now);
+        return 0;
+    }
+    if (first_type == BRAID_CHUNK_COOKIE_ECHO) {
+        /* §5.2.4: the cookie decides (tags inside it are compared). */
+        braid_chunk_iter_init(&it, pkt, len);
+        braid_chunk_iter_next(&it, &v);
+        braid_assoc *b = braid_hs_on_cookie_echo(ep, a, path, &h, &v, now);
+        if (b)
+            braid_assoc_handle_chunks(b, path, &h, pkt + it.off, len - it.off, now);
+        return b ? 0 : BRAID_ERR_STATE;
+    }
+    braid_assoc_handle_chunks(a, path, &h, pkt + BRAID_COMMON_HEADER_LEN,
+                              len - BRAID_COMMON_HEADER_LEN, now);
+    return 0;
+}
+
+static braid_assoc *next_rr(braid_endpoint *ep, braid_assoc *a)
+{
+    return a && a->next ? a->next : ep->assocs;
+}
+
+int braid_endpoint_write_pkt(braid_endpoint *ep, braid_path *path, uint8_t *buf, size_t cap,
+                             uint64_t now)
+{
+    if (ep->resp_count) {
+        braid_resp *r = &ep->resp[ep->resp_head];
+        ep->resp_head = (ep->resp_head + 1) % BRAID_RESP_QUEUE;
+        ep->resp_count--;
+        if (r->len > cap)
+            return BRAID_ERR_NOSPACE;
+        memcpy(buf, r->pkt, r->len);
+        *path = r->path;
+        ep->ctr.pkts_out++;
+        ep->ctr.bytes_out += r->len;
+        return r->len;
+    }
+    /* Round-robin over associations so one cannot starve the others. */
+    braid_assoc *start = ep->rr_next ? ep->rr_next : ep->assocs;
+    braid_assoc *a = start;
+    for (unsigned i = 0; a && i < ep->n_assocs; i++) {
+        braid_assoc *nx = next_rr(ep, a);
+        int n = braid_assoc_write_pkt(a, path, buf, cap, now);
+        if (a->freeing && !(a->ctl)) {
+            /* closed and nothing more to say: release it */
+            if (ep->rr_next == a)
+                ep->rr_next = NULL;
+            braid_assoc_free(a);
+            if (n > 0) {
+                ep->ctr.pkts_out++;
+                ep->ctr.bytes_out += (uint64_t)n;
+                return n;
+            }
+            a = ep->assocs ? nx : NULL;
+            if (a == start)
+                break;
+            continue;
+        }
+        if (n != 0) {
+            ep->rr_next = nx;
+            if (n > 0) {
+                ep->ctr.pkts_out++;
+                ep->ctr.bytes_out += (uint64_t)n;
+            }
+            return n;
+        }
+        a = nx;
+        if (a == start)
+            break;
+    }
+    return 0;
+}
+
+uint64_t braid_endpoint_next_expiry(const braid_endpoint *ep)
+{
+    uint64_t t = BRAID_TIME_NEVER;
+    for (const braid_assoc *a = ep->assocs; a; a = a->next) {
+        uint64_t x = braid_assoc_next_expiry(a);
+        if (x < t)
+            t = x;
+    }
+    return t;
+}
+
+void braid_endpoint_handle_expiry(braid_endpoint *ep, uint64_t now)
+{
+    braid_assoc *a = ep->assocs;
+    while (a) {
+        braid_assoc *nx = a->next;
+        if (braid_assoc_next_expiry(a) <= now)
+            braid_assoc_timers(a, now);
+        a = nx;
+    }
+}
+
+static braid_assoc *find_id(const braid_endpoint *ep, braid_assoc_id id)
+{
+    for (braid_assoc *a = ep->assocs; a; a = a->next)
+        if (a->id == id && !a->freeing)
+            return a;
+    return NULL;
+}
+
+int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
+               const void *data, size_t len, uint64_t now)
+{
+    braid_assoc *a = find_id(ep, id);
+    (void)now;
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    if (a->state != BRAID_STATE_ESTABLISHED && a->state != BRAID_STATE_COOKIE_WAIT &&
+        a->state != BRAID_STATE_COOKIE_ECHOED)
+        return BRAID_ERR_STATE; /* RFC 9260 §9.2: no new data once shutdown starts */
+    if (a->shutdown_requested)
+        return BRAID_ERR_STATE;
+    if (len == 0 || !data)
+        return BRAID_ERR_INVAL;
+    if (a->out_streams && info->sid >= a->out_streams)
+        return BRAID_ERR_INVAL;
+    if (len > ep->cfg.sndbuf)
+        return BRAID_ERR_MSGSIZE;
+    if (a->outq.buffered_bytes + len > ep->cfg.sndbuf)
+        return BRAID_ERR_AGAIN;
+    int rc = braid_outq_push(&a->outq, info, data, len);
+    if (rc < 0)
+        return rc;
+    ep->ctr.user_msgs_out++;
+    if (info->flags & BRAID_SEND_EOF)
+        braid_shutdown(ep, id, now);
+    return 0;
+}
+
+int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now)
+{
+    (void)now;
+    for (braid_assoc *a = ep->assocs; a; a = a->next) {
+        if (!a->rx_init)
+            continue;
+        braid_rx_msg *m = braid_reasm_peek(&a->reasm);
+        if (!m)
+            continue;
+        uint32_t before = braid_assoc_local_rwnd(a);
+        memset(info, 0, sizeof *info);
+        info->assoc = a->id;
+        info->sid = m->sid;
+        info->ssn = m->ssn;
+        info->mid = m->mid;
+        info->tsn = m->tsn;
+        info->ppid = m->ppid;
+        info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
+        info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+        size_t n = braid_rx_msg_read(m, buf, cap);
+        if (m->read_off == m->len) {
+            info->flags |= BRAID_RECV_EOR;
+            braid_reasm_release(&a->reasm);
+            ep->ctr.user_msgs_in++;
+            if (braid_reasm_ready_count(&a->reasm) == 0)
+                a->data_ready_signalled = false; /* the next arrival signals again */
+        }
+        /* RFC 9260 §6.2: when reading opens the window noticeably, tell the
+         * peer (window update SACK) so a zero window does not stall. */
+        uint32_t after = braid_assoc_local_rwnd(a);
+        if (a->last_rwnd_sent < ep->cfg.pmtu && after > before && after >= 2 * ep->cfg.pmtu &&
+            a->state >= BRAID_STATE_ESTABLISHED)
+            a->ctl |= CTL_SACK;
+        return (int)n;
+    }
+    return BRAID_ERR_AGAIN;
+}
+
+int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st)
+{
+    const braid_assoc *a = find_id(ep, id);
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    memset(st, 0, sizeof *st);
+    st->state = a->state;
+    st->peer_port = a->peer_port;
+    st->in_streams = a->in_streams;
+    st->out_streams = a->out_streams;
+    st->peer_rwnd = a->peer_rwnd;
+    st->local_rwnd = braid_assoc_local_rwnd(a);
+    st->unacked = a->outq.ring ? braid_outq_outstanding(&a->outq) : 0;
+    st->pending = a->outq.n_queued_msgs;
+    st->frag_point = ep->cfg.pmtu - 12 - 16;
+    st->primary = a->primary;
+    st->n_paths = a->n_dests;
+    st->local_vtag = a->local_vtag;
+    st->peer_vtag = a->peer_vtag;
+    for (unsigned i = 0; i < a->n_dests; i++) {
+        const braid_dest *d = &a->dests[i];
+        braid_path_status *p = &st->paths[i];
+        p->addr = d->addr;
+        p->active = d->active;
+        p->confirmed = d->confirmed;
+        p->srtt_ns = d->rtt.srtt;
+        p->rttvar_ns = d->rtt.rttvar;
+        p->rto_ns = d->rtt.rto;
+        p->cwnd = d->cc.cwnd;
+        p->ssthresh = d->cc.ssthresh;
+        p->flight = d->flight;
+        p->pmtu = ep->cfg.pmtu;
+        p->error_count = d->error_count;
+    }
+    return 0;
+}
+
+int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
+                  const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out)
+{
+    if (!peers || n_peers == 0 || n_peers > BRAID_MAX_ADDRS || !opts || opts->peer_port == 0)
+        return BRAID_ERR_INVAL;
+    for (unsigned i = 0; i < n_peers; i++)
+        if (braid_ep_find_assoc(ep, &peers[i], opts->peer_port))
+            return BRAID_ERR_STATE; /* already associated with that peer */
+    if (ep->n_assocs >= ep->cfg.max_assocs)
+        return BRAID_ERR_LIMIT;
+    braid_assoc *a = braid_assoc_new(ep, opts->peer_port);
+    if (!a)
+        return BRAID_ERR_NOMEM;
+    for (unsigned i = 0; i < n_peers; i++) {
+        int rc = braid_assoc_add_dest(a, &peers[i], true); /* §5.4 rule 1 */
+        if (rc < 0) {
+            braid_assoc_free(a);
+            return rc;
+        }
+    }
+    a->want_os = opts->outbound_streams ? opts->outbound_streams : ep->cfg.outbound_streams;
+    a->want_mis =
+        opts->max_inbound_streams ? opts->max_inbound_streams : ep->cfg.max_inbound_streams;
+    int rc = braid_hs_send_init(a, now);
+    if (rc < 0) {
+        braid_assoc_free(a);
+        return rc;
+    }
+    *out = a->id;
+    return 0;
+}
+
+int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now)
+{
+    braid_assoc *a = find_id(ep, id);
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    switch (a->state) {
+    case BRAID_STATE_COOKIE_WAIT:
+    case BRAID_STATE_COOKIE_ECHOED:
+        /* RFC 9260 §9.2: before ESTABLISHED, the ULP's shutdown is an abort
+         * of the attempt (no data can have been delivered). */
+        a->shutdown_requested = true;
+        return 0;
+    case BRAID_STATE_ESTABLISHED:
+        /* §9.2: SHUTDOWN-PENDING until all outstanding data is acked */
+        a->shutdown_requested = true;
+        a->state = BRAID_STATE_SHUTDOWN_PENDING;
+        braid_assoc_check_shutdown(a, now);
+        return 0;
+    default:
+        return 0; /* already shutting down */
+    }
+}
+
+int braid_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
+                uint64_t now)
+{
+    braid_assoc *a = find_id(ep, id);
+    (void)now;
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    /* RFC 9260 §9.1: send ABORT (with the user's cause), drop all data. */
+    a->ctl |= CTL_ABORT;
+    a->abort_cause = BRAID_CAUSE_USER_ABORT;
+    if (len > BRAID_ABORT_INFO_MAX)
+        len = BRAID_ABORT_INFO_MAX;
+    if (reason && len)
+        memcpy(a->abort_info, reason, len);
+    a->abort_info_len = (uint16_t)len;
+    a->abort_then_free = true;
+    braid_assoc_lost(a, BRAID_CAUSE_USER_ABORT, a->abort_info, a->abort_info_len);
+    return 0;
+}

@@ -1,0 +1,668 @@
+/* Reassembly and ordered delivery, see reasm.h. */
+#include "core/rx/reasm.h"
+
+#include "core/util/serial.h"
+
+#define LEAF_BITS 8
+#define LEAF_SIZE ((size_t)1 << LEAF_BITS)
+
+enum {
+    F_B = BRAID_DATA_FLAG_B,
+    F_E = BRAID_DATA_FLAG_E,
+    F_U = BRAID_DATA_FLAG_U,
+};
+
+/* One received chunk. Allocated with its payload behind it; the B fragment's
+ * allocation starts with the braid_rx_msg header of its message (rx_head). */
+struct braid_rx_frag {
+    braid_rx_frag *next;
+    braid_rx_frag *prev; /* in a pending list only */
+    /* in a pending list: the B fragment of the contiguous run of this
+     * message that ends here (B, then each next fragment), or NULL */
+    braid_rx_frag *run;
+    void *base;   /* start of the allocation */
+    size_t asize; /* its size */
+    uint8_t *data;
+    size_t len;
+    uint32_t tsn;
+    uint32_t key;  /* DATA: SSN; I-DATA: MID */
+    uint32_t fsn;  /* I-DATA: FSN (0 on the B fragment) */
+    uint32_t ppid; /* B fragment only */
+    uint8_t flags;
+};
+
+typedef struct rx_head {
+    braid_rx_msg msg;
+    braid_rx_frag frag;
+} rx_head;
+
+/* Incomplete fragments of one stream and kind (ordered or unordered), doubly
+ * linked and sorted by TSN (DATA) or (MID, FSN) (I-DATA). Each fragment's
+ * run pointer lets an arriving E fragment find its message's B in O(1). */
+typedef struct rx_fq {
+    braid_rx_frag *head, *tail;
+} rx_fq;
+
+struct braid_rx_stream {
+    braid_rx_stream *all_next;
+    rx_fq oq, uq;
+    /* complete ordered messages waiting for an earlier SSN/MID, sorted */
+    braid_rx_msg *wait_head, *wait_tail;
+    uint32_t next; /* next SSN (DATA) / ordered MID (I-DATA) to deliver */
+    uint16_t sid;
+};
+
+/* ---- helpers ---- */
+
+/* RFC 9260 §1.6: SSNs compare with SERIAL_BITS 16; RFC 8260 §2.1: MIDs with
+ * SERIAL_BITS 32. */
+static bool key_lt(const braid_reasm *r, uint32_t a, uint32_t b)
+{
+    return r->idata ? braid_tsn_lt(a, b) : braid_ssn_lt((uint16_t)a, (uint16_t)b);
+}
+
+static uint32_t key_next(const braid_reasm *r, uint32_t k)
+{
+    return r->idata ? k + 1 : (uint16_t)(k + 1);
+}
+
+static uint32_t msg_key(const braid_reasm *r, const braid_rx_msg *m)
+{
+    return r->idata ? m->mid : m->ssn;
+}
+
+static int frag_cmp(const braid_reasm *r, const braid_rx_frag *a, const braid_rx_frag *b)
+{
+    if (r->idata) {
+        /* RFC 8260 §2.1: fragments of a message share the MID and are
+         * enumerated by the FSN */
+        if (a->key != b->key)
+            return braid_tsn_lt(a->key, b->key) ? -1 : 1;
+        if (a->fsn != b->fsn)
+            return a->fsn < b->fsn ? -1 : 1;
+        return 0;
+    }
+    if (a->tsn != b->tsn)
+        return braid_tsn_lt(a->tsn, b->tsn) ? -1 : 1;
+    return 0;
+}
+
+/* True if b continues the message a belongs to, right after a. */
+static bool frag_follows(const braid_reasm *r, const braid_rx_frag *a, const braid_rx_frag *b)
+{
+    if ((a->flags & F_E) || (b->flags & F_B))
+        return false;
+    if (r->idata) /* RFC 8260 §2.1: same MID, next FSN */
+        return b->key == a->key && b->fsn == a->fsn + 1;
+    /* RFC 9260 §6.9: consecutive TSNs; ordered fragments carry the same SSN
+     * (§3.3.1), the SSN of unordered ones is not looked at (§6.6) */
+    return b->tsn == a->tsn + 1 && ((b->flags & F_U) || b->key == a->key);
+}
+
+static void frag_free(braid_reasm *r, braid_rx_frag *f)
+{
+    r->bytes -= f->len;
+    braid_free(&r->mem, f->base, f->asize);
+}
+
+static void msg_free(braid_reasm *r, braid_rx_msg *m)
+{
+    braid_rx_frag *first = m->frags_, *f = first->next;
+    while (f) {
+        braid_rx_frag *n = f->next;
+        frag_free(r, f);
+        f = n;
+    }
+    frag_free(r, first); /* frees m too: it heads first's allocation */
+}
+
+static void ready_push(braid_reasm *r, braid_rx_msg *m)
+{
+    m->next = NULL;
+    if (r->ready_tail)
+        r->ready_tail->next = m;
+    else
+        r->ready_head = m;
+    r->ready_tail = m;
+    r->ready_count++;
+}
+
+/* Moves waiting messages that are now next in order to the ready queue. */
+static void flush_waiting(braid_reasm *r, braid_rx_stream *s)
+{
+    while (s->wait_head && msg_key(r, s->wait_head) == s->next) {
+        braid_rx_msg *m = s->wait_head;
+        s->wait_head = m->next;
+        if (!s->wait_head)
+            s->wait_tail = NULL;
+        ready_push(r, m);
+        s->next = key_next(r, s->next);
+    }
+}
+
+static void wait_insert(braid_reasm *r, braid_rx_stream *s, braid_rx_msg *m)
+{
+    uint32_t k = msg_key(r, m);
+    if (!s->wait_tail || key_lt(r, msg_key(r, s->wait_tail), k)) {
+        m->next = NULL;
+        if (s->wait_tail)
+            s->wait_tail->next = m;
+        else
+            s->wait_head = m;
+        s->wait_tail = m;
+        return;
+    }
+    braid_rx_msg *prev = NULL, *p = s->wait_head;
+    while (p && key_lt(r, msg_key(r, p), k)) {
+        prev = p;
+        p = p->next;
+    }
+    if (p && msg_key(r, p) == k) { /* a second message with this SSN/MID */
+        msg_free(r, m);
+        return;
+    }
+    m->next = p; /* p != NULL: k is below the tail's key */
+    if (prev)
+        prev->next = m;
+    else
+        s->wait_head = m;
+}
+
+/* A complete message: to the ready queue or the stream's waiting list. */
+static void deliver(braid_reasm *r, braid_rx_stream *s, braid_rx_msg *m)
+{
+    if (m->unordered) { /* RFC 9260 §6.6: unordered, deliver as soon as complete */
+        ready_push(r, m);
+        return;
+    }
+    /* RFC 9260 §6.5, §6.6: ordered messages go up strictly in SSN order;
+     * RFC 8260 §2.1: in MID order for I-DATA */
+    uint32_t k = msg_key(r, m);
+    if (k == s->next) {
+        ready_push(r, m);
+        s->next = key_next(r, k);
+        flush_waiting(r, s);
+    } else if (key_lt(r, k, s->next)) {
+        msg_free(r, m); /* already delivered or skipped */
+    } else {
+        wait_insert(r, s, m);
+    }
+}
+
+/* Turns the B fragment's allocation into the message for chain first..last
+ * (already unlinked, last->next == NULL) and delivers it. */
+static void complete(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *first)
+{
+    braid_rx_msg *m = (braid_rx_msg *)first->base;
+    size_t len = 0;
+    for (braid_rx_frag *f = first; f; f = f->next)
+        len += f->len;
+    m->next = NULL;
+    m->sid = s->sid;
+    if (r->idata) {
+        m->mid = first->key;
+        m->ssn = (uint16_t)first->key;
+    } else {
+        m->ssn = (uint16_t)first->key;
+        m->mid = first->key;
+    }
+    m->ppid = first->ppid;
+    m->tsn = first->tsn;
+    m->unordered = (first->flags & F_U) != 0;
+    m->len = len;
+    m->read_off = 0;
+    m->frags_ = first;
+    m->rd_frag_ = first;
+    m->rd_pos_ = 0;
+    deliver(r, s, m);
+}
+
+/* Unlinks start..end from q (they stay chained by next) and completes the
+ * message. */
+static void extract(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *start,
+                    braid_rx_frag *end)
+{
+    braid_rx_frag *before = start->prev, *after = end->next;
+    if (before)
+        before->next = after;
+    else
+        q->head = after;
+    if (after)
+        after->prev = before;
+    else
+        q->tail = before;
+    end->next = NULL;
+    complete(r, s, start);
+}
+
+static braid_rx_frag *run_of(const braid_reasm *r, const braid_rx_frag *prev,
+                             braid_rx_frag *p)
+{
+    if (p->flags & F_B)
+        return p;
+    if (prev && prev->run && frag_follows(r, prev, p))
+        return prev->run;
+    return NULL;
+}
+
+/*
+ * Recomputes the run pointers from p on and completes every message whose
+ * fragments are now all present. With stop_early, the walk ends at the first
+ * fragment after p whose run pointer did not change: nothing after it can
+ * change either, and it was not complete before (invariant: no pending run
+ * from B to E), so it is not now.
+ */
+static void settle(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *p,
+                   bool stop_early)
+{
+    braid_rx_frag *first = p;
+    while (p) {
+        braid_rx_frag *run = run_of(r, p->prev, p);
+        if (stop_early && p != first && run == p->run)
+            break;
+        p->run = run;
+        if (run && (p->flags & F_E)) {
+            braid_rx_frag *after = p->next;
+            extract(r, s, q, run, p); /* after->prev now precedes run */
+            p = after;
+            continue;
+        }
+        p = p->next;
+    }
+}
+
+/* Links f into q in key order and completes its message if this was its last
+ * missing fragment. Appending (in-order arrival) is O(1); an out-of-order
+ * fragment costs a walk to its place. False if a fragment with the same key
+ * is held (f is then not linked). */
+static bool fq_add(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *f)
+{
+    braid_rx_frag *after = NULL, *before = q->tail;
+    if (before && frag_cmp(r, before, f) >= 0) {
+        braid_rx_frag *p = q->head;
+        int c = 1;
+        while ((c = frag_cmp(r, p, f)) < 0)
+            p = p->next; /* stops at tail at the latest */
+        if (c == 0)
+            return false;
+        after = p;
+        before = p->prev;
+    }
+    f->prev = before;
+    f->next = after;
+    if (before)
+        before->next = f;
+    else
+        q->head = f;
+    if (after)
+        after->prev = f;
+    else
+        q->tail = f;
+    settle(r, s, q, f, true);
+    return true;
+}
+
+/* Removes p from q; returns the fragment that followed it. */
+static braid_rx_frag *fq_drop(braid_reasm *r, rx_fq *q, braid_rx_frag *p)
+{
+    braid_rx_frag *n = p->next;
+    if (p->prev)
+        p->prev->next = n;
+    else
+        q->head = n;
+    if (n)
+        n->prev = p->prev;
+    else
+        q->tail = p->prev;
+    frag_free(r, p);
+    return n;
+}
+
+static void fq_free_all(braid_reasm *r, rx_fq *q)
+{
+    braid_rx_frag *p = q->head;
+    while (p) {
+        braid_rx_frag *n = p->next;
+        frag_free(r, p);
+        p = n;
+    }
+    memset(q, 0, sizeof *q);
+}
+
+/* ---- streams ---- */
+
+static size_t leaf_len(const braid_reasm *r, size_t li)
+{
+    size_t left = (size_t)r->n_streams - (li << LEAF_BITS);
+    return left < LEAF_SIZE ? left : LEAF_SIZE;
+}
+
+static braid_rx_stream *stream_find(const braid_reasm *r, uint16_t sid)
+{
+    braid_rx_stream **leaf = r->leaves[sid >> LEAF_BITS];
+    return leaf ? leaf[sid & (LEAF_SIZE - 1)] : NULL;
+}
+
+/* The stream record of sid (< n_streams), allocated on first use. */
+static int stream_get(braid_reasm *r, uint16_t sid, braid_rx_stream **out)
+{
+    size_t li = sid >> LEAF_BITS;
+    braid_rx_stream **leaf = r->leaves[li];
+    if (!leaf) {
+        leaf = braid_zalloc(&r->mem, leaf_len(r, li) * sizeof *leaf);
+        if (!leaf)
+            return BRAID_ERR_NOMEM;
+        r->leaves[li] = leaf;
+    }
+    braid_rx_stream **slot = &leaf[sid & (LEAF_SIZE - 1)];
+    if (!*slot) {
+        braid_rx_stream *s = braid_zalloc(&r->mem, sizeof *s);
+        if (!s)
+            return BRAID_ERR_NOMEM;
+        /* RFC 9260 §6.5: the first SSN is 0; RFC 8260 §2.1: so is the MID */
+        s->next = 0;
+        s->sid = sid;
+        s->all_next = r->streams;
+        r->streams = s;
+        *slot = s;
+    }
+    *out = *slot;
+    return 0;
+}
+
+/* ---- API ---- */
+
+int braid_reasm_init(braid_reasm *r, const braid_mem *mem, uint16_t n_in_streams, bool idata)
+{
+    memset(r, 0, sizeof *r);
+    r->mem = *mem;
+    r->idata = idata;
+    r->n_streams = n_in_streams;
+    r->n_leaves = ((size_t)n_in_streams + LEAF_SIZE - 1) >> LEAF_BITS;
+    if (r->n_leaves) {
+        r->leaves = braid_zalloc(&r->mem, r->n_leaves * sizeof *r->leaves);
+        if (!r->leaves) {
+            r->n_leaves = 0;
+            r->n_streams = 0;
+            return BRAID_ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
+void braid_reasm_free(braid_reasm *r)
+{
+    while (r->ready_head)
+        braid_reasm_release(r);
+    braid_rx_stream *s = r->streams;
+    while (s) {
+        braid_rx_stream *n = s->all_next;
+        fq_free_all(r, &s->oq);
+        fq_free_all(r, &s->uq);
+        while (s->wait_head) {
+            braid_rx_msg *m = s->wait_head;
+            s->wait_head = m->next;
+            msg_free(r, m);
+        }
+        braid_free(&r->mem, s, sizeof *s);
+        s = n;
+    }
+    r->streams = NULL;
+    for (size_t li = 0; li < r->n_leaves; li++)
+        braid_free(&r->mem, r->leaves[li], leaf_len(r, li) * sizeof *r->leaves[li]);
+    braid_free(&r->mem, r->leaves, r->n_leaves * sizeof *r->leaves);
+    r->leaves = NULL;
+    r->n_leaves = 0;
+    r->n_streams = 0;
+}
+
+int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bool idata)
+{
+    if (idata != r->idata || c->sid >= r->n_streams)
+        return BRAID_ERR_INVAL;
+    if (c->payload_len && !c->payload)
+        return BRAID_ERR_INVAL;
+    bool first = (flags & F_B) != 0;
+    size_t hdr = first ? sizeof(rx_head) : sizeof(braid_rx_frag);
+    if (c->payload_len > SIZE_MAX - hdr)
+        return BRAID_ERR_NOMEM;
+
+    braid_rx_stream *s;
+    int rc = stream_get(r, c->sid, &s);
+    if (rc < 0)
+        return rc;
+    bool unordered = (flags & F_U) != 0;
+    uint32_t key = idata ? c->mid : c->ssn;
+    /* RFC 9260 §6.5 / RFC 8260 §2.1: an ordered SSN/MID already delivered or
+     * skipped by FORWARD TSN can never be delivered again: discard. */
+    if (!unordered && key_lt(r, key, s->next))
+        return 0;
+
+    size_t asize = hdr + c->payload_len;
+    void *base = braid_alloc(&r->mem, asize);
+    if (!base)
+        return BRAID_ERR_NOMEM;
+    braid_rx_frag *f = first ? &((rx_head *)base)->frag : (braid_rx_frag *)base;
+    f->next = NULL;
+    f->base = base;
+    f->asize = asize;
+    f->data = (uint8_t *)base + hdr;
+    f->len = c->payload_len;
+    f->tsn = c->tsn;
+    f->key = key;
+    /* RFC 8260 §2.1: the B fragment carries the PPID, its FSN is 0 */
+    f->fsn = idata && !first ? c->fsn : 0;
+    f->ppid = first ? c->ppid : 0;
+    f->flags = (uint8_t)(flags & (F_B | F_E | F_U));
+    if (c->payload_len)
+        memcpy(f->data, c->payload, c->payload_len);
+    r->bytes += f->len;
+
+    if ((flags & (F_B | F_E)) == (F_B | F_E)) {
+        /* RFC 9260 §6.9: B and E both set, an unfragmented message */
+        complete(r, s, f);
+        return 0;
+    }
+    rx_fq *q = unordered ? &s->uq : &s->oq;
+    if (!q->tail || frag_cmp(r, q->tail, f) < 0) {
+        fq_append(r, s, q, f);
+    } else if (!fq_insert(r, s, q, f)) {
+        frag_free(r, f); /* same (MID, FSN) or TSN as a held fragment */
+    }
+    return 0;
+}
+
+braid_rx_msg *braid_reasm_peek(braid_reasm *r)
+{
+    return r->ready_head;
+}
+
+size_t braid_rx_msg_read(braid_rx_msg *m, void *buf, size_t cap)
+{
+    uint8_t *out = buf;
+    size_t done = 0;
+    while (done < cap && m->rd_frag_) {
+        braid_rx_frag *f = m->rd_frag_;
+        size_t n = f->len - m->rd_pos_;
+        if (n > cap - done)
+            n = cap - done;
+        if (n)
+            memcpy(out + done, f->data + m->rd_pos_, n);
+        done += n;
+        m->rd_pos_ += n;
+        if (m->rd_pos_ == f->len) {
+            m->rd_frag_ = f->next;
+            m->rd_pos_ = 0;
+        }
+    }
+    m->read_off += done;
+    return done;
+}
+
+void braid_reasm_release(braid_reasm *r)
+{
+    braid_rx_msg *m = r->ready_head;
+    if (!m)
+        return;
+    r->ready_head = m->next;
+    if (!r->ready_head)
+        r->ready_tail = NULL;
+    r->ready_count--;
+    msg_free(r, m);
+}
+
+size_t braid_reasm_bytes(const braid_reasm *r)
+{
+    return r->bytes;
+}
+
+size_t braid_reasm_ready_count(const braid_reasm *r)
+{
+    return r->ready_count;
+}
+
+/* ---- FORWARD TSN ---- */
+
+/* RFC 3758 §3.6: remove partially reassembled messages missing TSNs <=
+ * new_cum. DATA: every fragment <= new_cum goes, and so does a chain of
+ * non-B fragments that starts right above new_cum (its beginning was skipped).
+ * I-DATA: a whole MID goes if any of its fragments is <= new_cum. */
+static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
+                        uint32_t new_cum)
+{
+    braid_rx_frag *prev = NULL, *p = q->head;
+    if (!p)
+        return;
+    if (r->idata) {
+        while (p) {
+            braid_rx_frag *g = p;
+            bool drop = false;
+            for (braid_rx_frag *x = g; x && x->key == g->key; x = x->next)
+                drop = drop || braid_tsn_le(x->tsn, new_cum);
+            uint32_t k = g->key;
+            while (p && p->key == k) {
+                if (drop) {
+                    p = fq_drop(r, q, prev, p);
+                } else {
+                    prev = p;
+                    p = p->next;
+                }
+            }
+        }
+    } else {
+        uint32_t chain = new_cum;
+        bool chain_live = true;
+        while (p) {
+            bool drop = braid_tsn_le(p->tsn, new_cum);
+            if (!drop && chain_live && !(p->flags & F_B) && p->tsn == chain + 1) {
+                drop = true;
+                chain = p->tsn;
+                chain_live = !(p->flags & F_E);
+            }
+            if (drop) {
+                p = fq_drop(r, q, prev, p);
+            } else {
+                prev = p;
+                p = p->next;
+            }
+        }
+    }
+    rescan(r, s, q);
+}
+
+/* Drops pending fragments whose SSN/MID is <= key: such a message was
+ * skipped by the sender and can never be delivered. */
+static void fq_drop_key_le(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
+                           uint32_t key)
+{
+    braid_rx_frag *prev = NULL, *p = q->head;
+    if (!p)
+        return;
+    while (p) {
+        if (!key_lt(r, key, p->key)) {
+            p = fq_drop(r, q, prev, p);
+        } else {
+            prev = p;
+            p = p->next;
+        }
+    }
+    rescan(r, s, q);
+}
+
+/* RFC 3758 §3.6: make the ordered messages of the stream with SSN <= key
+ * available now, skip past key and deliver what follows in order. */
+static void skip_ordered(braid_reasm *r, braid_rx_stream *s, uint32_t key)
+{
+    fq_drop_key_le(r, s, &s->oq, key);
+    if (key_lt(r, key, s->next))
+        return; /* already past it */
+    while (s->wait_head && !key_lt(r, key, msg_key(r, s->wait_head))) {
+        braid_rx_msg *m = s->wait_head;
+        s->wait_head = m->next;
+        if (!s->wait_head)
+            s->wait_tail = NULL;
+        ready_push(r, m);
+    }
+    s->next = key_next(r, key);
+    flush_waiting(r, s);
+}
+
+/* Allocates the records of all listed streams first, so a failure changes
+ * nothing that matters (a fresh stream record is the same as none). */
+static int ensure_streams(braid_reasm *r, const uint16_t *sids, size_t stride, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint16_t sid = sids[i * stride];
+        braid_rx_stream *s;
+        if (sid < r->n_streams && stream_get(r, sid, &s) < 0)
+            return BRAID_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static void drop_all_tsn(braid_reasm *r, uint32_t new_cum)
+{
+    for (braid_rx_stream *s = r->streams; s; s = s->all_next) {
+        fq_drop_tsn(r, s, &s->oq, new_cum);
+        fq_drop_tsn(r, s, &s->uq, new_cum);
+    }
+}
+
+int braid_reasm_forward(braid_reasm *r, uint32_t new_cum, const uint16_t *sid_ssn, size_t n)
+{
+    if (r->idata) /* RFC 8260 §2.3.1: FORWARD TSN is not used with I-DATA */
+        return BRAID_ERR_INVAL;
+    if (n && !sid_ssn)
+        return BRAID_ERR_INVAL;
+    if (ensure_streams(r, sid_ssn, 2, n) < 0)
+        return BRAID_ERR_NOMEM;
+    drop_all_tsn(r, new_cum);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t sid = sid_ssn[2 * i], ssn = sid_ssn[2 * i + 1];
+        if (sid < r->n_streams)
+            skip_ordered(r, stream_find(r, sid), ssn);
+    }
+    return 0;
+}
+
+int braid_reasm_iforward(braid_reasm *r, uint32_t new_cum, const uint16_t *sids,
+                         const uint8_t *unordered, const uint32_t *mids, size_t n)
+{
+    if (!r->idata) /* RFC 8260 §2.3.1: I-FORWARD-TSN goes with I-DATA only */
+        return BRAID_ERR_INVAL;
+    if (n && (!sids || !unordered || !mids))
+        return BRAID_ERR_INVAL;
+    if (ensure_streams(r, sids, 1, n) < 0)
+        return BRAID_ERR_NOMEM;
+    drop_all_tsn(r, new_cum);
+    for (size_t i = 0; i < n; i++) {
+        if (sids[i] >= r->n_streams)
+            continue;
+        braid_rx_stream *s = stream_find(r, sids[i]);
+        if (unordered[i]) /* RFC 8260 §2.3.1: largest skipped unordered MID */
+            fq_drop_key_le(r, s, &s->uq, mids[i]);
+        else
+            skip_ordered(r, s, mids[i]);
+    }
+    return 0;
+}
