@@ -57,33 +57,63 @@ static size_t index_len(size_t size)
     return size >= 8 ? 8 : 4;
 }
 
+/* Message bodies are windows into one 64 KiB pseudo-random pattern, at an
+ * offset derived from (seed, index): filling and checking cost a memcpy /
+ * memcmp, and two different messages (or a shifted body) never match. */
+#define PATTERN_SIZE 65536u
+static uint8_t pattern[2 * PATTERN_SIZE];
+
+static const uint8_t *pattern_bytes(void)
+{
+    static bool ready = false;
+    if (!ready) {
+        sim_rng r;
+        sim_rng_seed(&r, 0x6272616964ull); /* "braid" */
+        sim_rng_bytes(&r, pattern, PATTERN_SIZE);
+        memcpy(pattern + PATTERN_SIZE, pattern, PATTERN_SIZE); /* wrap-free reads */
+        ready = true;
+    }
+    return pattern;
+}
+
+/* Walks the body of message index in pieces: fn(piece, offset, n). */
+static bool body_walk(const traffic_config *c, uint64_t index, size_t il, size_t size,
+                      bool (*fn)(const uint8_t *piece, uint8_t *buf, size_t off, size_t n),
+                      uint8_t *buf)
+{
+    const uint8_t *p = pattern_bytes();
+    size_t start = (size_t)(mix(c->seed, index, 2) % PATTERN_SIZE);
+    for (size_t off = il; off < size;) {
+        size_t n = size - off < PATTERN_SIZE ? size - off : PATTERN_SIZE;
+        if (!fn(p + (start + off) % PATTERN_SIZE, buf, off, n))
+            return false;
+        off += n;
+    }
+    return true;
+}
+
+static bool piece_copy(const uint8_t *piece, uint8_t *buf, size_t off, size_t n)
+{
+    memcpy(buf + off, piece, n);
+    return true;
+}
+
+static bool piece_cmp(const uint8_t *piece, uint8_t *buf, size_t off, size_t n)
+{
+    return memcmp(buf + off, piece, n) == 0;
+}
+
 void traffic_msg_fill(const traffic_config *c, uint64_t index, uint8_t *buf, size_t size)
 {
     size_t il = index_len(size);
     for (size_t i = 0; i < il; i++)
         buf[i] = (uint8_t)(index >> (8 * (il - 1 - i)));
-    sim_rng r;
-    sim_rng_seed(&r, mix(c->seed, index, 2));
-    sim_rng_bytes(&r, buf + il, size - il);
+    body_walk(c, index, il, size, piece_copy, buf);
 }
 
-/* Compares buf with message index's bytes after the index, 8 at a time. */
 static bool content_ok(const traffic_config *c, uint64_t index, const uint8_t *buf, size_t size)
 {
-    size_t il = index_len(size);
-    sim_rng r;
-    sim_rng_seed(&r, mix(c->seed, index, 2));
-    uint8_t chunk[256];
-    for (size_t off = il; off < size;) {
-        size_t n = size - off < sizeof chunk ? size - off : sizeof chunk;
-        /* sim_rng_bytes consumes whole 64-bit words: keep chunk a multiple
-         * of 8 so the stream matches one long call. */
-        sim_rng_bytes(&r, chunk, n);
-        if (memcmp(chunk, buf + off, n) != 0)
-            return false;
-        off += n;
-    }
-    return true;
+    return body_walk(c, index, index_len(size), size, piece_cmp, (uint8_t *)(uintptr_t)buf);
 }
 
 /* ---- life cycle ---- */

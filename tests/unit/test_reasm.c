@@ -216,6 +216,41 @@ static void test_fragments_out_of_order(void)
     check_no_leak();
 }
 
+/* Partial messages nested in arrival: each one completes on its last
+ * fragment, which arrives at the tail of the pending list. */
+static void test_nested_runs(void)
+{
+    reset_counts();
+    braid_reasm r;
+    CHECK_EQ(braid_reasm_init(&r, &mem, 1, false), 0);
+    /* SSN 0: TSN 5-7, SSN 1: TSN 8-10, SSN 2: TSN 11-12 (unordered pieces
+     * on the same stream in between) */
+    CHECK_EQ(add(&r, 5, 0, 0, B, "a"), 0);
+    CHECK_EQ(add(&r, 6, 0, 0, 0, "b"), 0);
+    CHECK_EQ(add(&r, 8, 0, 1, B, "d"), 0);
+    CHECK_EQ(add(&r, 9, 0, 1, 0, "e"), 0);
+    CHECK_EQ(add(&r, 11, 0, 2, B, "g"), 0);
+    CHECK_EQ(add(&r, 12, 0, 2, E, "h"), 0);
+    CHECK_EQ(add(&r, 10, 0, 1, E, "f"), 0);
+    CHECK_EQ(braid_reasm_ready_count(&r), 0);
+    CHECK_EQ(add(&r, 7, 0, 0, E, "c"), 0);
+    CHECK_STR(pop_all(&r, false), "0/0:abc 0/1:def 0/2:gh");
+    /* the same with I-DATA MIDs */
+    braid_reasm_free(&r);
+    CHECK_EQ(braid_reasm_init(&r, &mem, 1, true), 0);
+    CHECK_EQ(add_i(&r, 1, 0, 0, 0, B, "a"), 0);
+    CHECK_EQ(add_i(&r, 2, 0, 0, 1, 0, "b"), 0);
+    CHECK_EQ(add_i(&r, 4, 0, 1, 0, B, "d"), 0);
+    CHECK_EQ(add_i(&r, 5, 0, 1, 1, 0, "e"), 0);
+    CHECK_EQ(add_i(&r, 7, 0, 2, 0, B, "g"), 0);
+    CHECK_EQ(add_i(&r, 8, 0, 2, 1, E, "h"), 0);
+    CHECK_EQ(add_i(&r, 6, 0, 1, 2, E, "f"), 0);
+    CHECK_EQ(add_i(&r, 3, 0, 0, 2, E, "c"), 0);
+    CHECK_STR(pop_all(&r, true), "0/0:abc 0/1:def 0/2:gh");
+    braid_reasm_free(&r);
+    check_no_leak();
+}
+
 static void test_interleaved_streams(void)
 {
     reset_counts();
@@ -538,9 +573,9 @@ static const char *nomem_scenario(long fail_at, int *nomems)
         int flags;
         const char *p;
     } ch[] = {
-        {3, 0, 1, BE, "one"},   {1, 0, 0, B, "ze"},    {5, 290, 0, B, "far"}, {2, 0, 0, E, "ro"},
-        {7, 290, 0, E, "!"},    {6, 290, 0, 0, "-"},   {8, 1, 0, U | BE, "u"}, {10, 0, 2, E, "o"},
-        {9, 0, 2, B, "tw"},     {11, 1, 5, U | B, "v"}, {12, 1, 5, U | E, "w"},
+        {3, 0, 1, BE, "one"}, {1, 0, 0, B, "ze"},     {5, 290, 0, B, "far"},  {2, 0, 0, E, "ro"},
+        {7, 290, 0, E, "!"},  {6, 290, 0, 0, "-"},    {8, 1, 0, U | BE, "u"}, {10, 0, 2, E, "o"},
+        {9, 0, 2, B, "tw"},   {11, 1, 5, U | B, "v"}, {12, 1, 5, U | E, "w"},
     };
     for (size_t i = 0; i < sizeof ch / sizeof ch[0]; i++) {
         while ((rc = add(&r, ch[i].tsn, ch[i].sid, ch[i].ssn, ch[i].flags, ch[i].p)) ==
@@ -764,6 +799,7 @@ int main(void)
     RUN(test_single_chunk);
     RUN(test_fragments_in_order);
     RUN(test_fragments_out_of_order);
+    RUN(test_nested_runs);
     RUN(test_interleaved_streams);
     RUN(test_ordered_waits);
     RUN(test_unordered_overtakes);

@@ -51,8 +51,8 @@ static const char *gaps_str(const braid_tsnmap *m, char *buf, size_t cap)
     size_t off = 0;
     buf[0] = 0;
     for (size_t i = 0; i < n && off < cap; i++)
-        off += (size_t)snprintf(buf + off, cap - off, "%s%u-%u", i ? " " : "", g[2 * i],
-                                g[2 * i + 1]);
+        off +=
+            (size_t)snprintf(buf + off, cap - off, "%s%u-%u", i ? " " : "", g[2 * i], g[2 * i + 1]);
     return buf;
 }
 

@@ -8,6 +8,11 @@
 #include "core/wire/sack.h"
 #include "internal.h"
 
+typedef struct fail_ctx {
+    braid_assoc *a;
+} fail_ctx;
+static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent);
+
 braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
 {
     braid_assoc *a = braid_zalloc(&ep->mem, sizeof *a);
@@ -30,9 +35,9 @@ braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
 
 static void rx_tx_free(braid_assoc *a)
 {
+    braid_outq_free(&a->outq, NULL, NULL);
     if (!a->rx_init)
         return;
-    braid_outq_free(&a->outq, NULL, NULL);
     braid_tsnmap_free(&a->tsnmap);
     braid_reasm_free(&a->reasm);
     a->rx_init = false;
@@ -114,20 +119,31 @@ int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32
 {
     braid_endpoint *ep = a->ep;
     (void)now;
-    if (a->rx_init)
-        rx_tx_free(a);
+    if (a->rx_init) {
+        braid_tsnmap_free(&a->tsnmap);
+        braid_reasm_free(&a->reasm);
+        a->rx_init = false;
+    }
     a->out_streams = out_streams;
     a->in_streams = in_streams;
     a->peer_rwnd = peer_rwnd;
     a->initial_tsn_local = my_tsn;
     a->peer_initial_tsn = peer_tsn;
-    int rc = braid_outq_init(&a->outq, &ep->mem, out_streams, my_tsn);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
+    if (a->outq.ring && a->outq.base == my_tsn && a->outq.next == my_tsn) {
+        /* made at connect time with what we asked for: trim to what was
+         * negotiated, handing back messages on streams that do not exist */
+        fail_ctx fc = {a};
+        braid_outq_limit_streams(&a->outq, out_streams, send_failed_cb, &fc);
+    } else {
+        braid_outq_free(&a->outq, NULL, NULL);
+        rc = braid_outq_init(&a->outq, &ep->mem, out_streams, my_tsn);
+        if (rc < 0)
+            return rc;
+    }
     braid_tsnmap_init(&a->tsnmap, &ep->mem, peer_tsn - 1);
     rc = braid_reasm_init(&a->reasm, &ep->mem, in_streams, false);
     if (rc < 0) {
-        braid_outq_free(&a->outq, NULL, NULL);
         braid_tsnmap_free(&a->tsnmap);
         return rc;
     }
@@ -171,10 +187,6 @@ void braid_assoc_established(braid_assoc *a, uint64_t now)
         braid_assoc_check_shutdown(a, now);
     }
 }
-
-typedef struct fail_ctx {
-    braid_assoc *a;
-} fail_ctx;
 
 static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent)
 {
@@ -225,10 +237,10 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
 
 void braid_assoc_fail_pending(braid_assoc *a)
 {
-    if (!a->rx_init)
-        return;
     fail_ctx fc = {a};
     braid_outq_free(&a->outq, send_failed_cb, &fc);
+    if (!a->rx_init)
+        return;
     braid_tsnmap_free(&a->tsnmap);
     braid_reasm_free(&a->reasm);
     a->rx_init = false;

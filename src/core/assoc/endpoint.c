@@ -432,8 +432,8 @@ int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *inf
         return BRAID_ERR_STATE;
     if (len == 0 || !data)
         return BRAID_ERR_INVAL;
-    if (a->out_streams && info->sid >= a->out_streams)
-        return BRAID_ERR_INVAL;
+    if (!a->outq.ring || info->sid >= a->outq.n_streams)
+        return BRAID_ERR_INVAL; /* stream beyond those negotiated (or asked for) */
     if (len > ep->cfg.sndbuf)
         return BRAID_ERR_MSGSIZE;
     if (a->outq.buffered_bytes + len > ep->cfg.sndbuf)
@@ -546,6 +546,8 @@ int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
     a->want_mis =
         opts->max_inbound_streams ? opts->max_inbound_streams : ep->cfg.max_inbound_streams;
     int rc = braid_hs_send_init(a, now);
+    if (rc == 0) /* messages may be queued before the association is up */
+        rc = braid_outq_init(&a->outq, &ep->mem, a->want_os, a->initial_tsn_local);
     if (rc < 0) {
         braid_assoc_free(a);
         return rc;

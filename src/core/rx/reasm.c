@@ -235,8 +235,7 @@ static void extract(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag 
     complete(r, s, start);
 }
 
-static braid_rx_frag *run_of(const braid_reasm *r, const braid_rx_frag *prev,
-                             braid_rx_frag *p)
+static braid_rx_frag *run_of(const braid_reasm *r, const braid_rx_frag *prev, braid_rx_frag *p)
 {
     if (p->flags & F_B)
         return p;
@@ -252,8 +251,7 @@ static braid_rx_frag *run_of(const braid_reasm *r, const braid_rx_frag *prev,
  * change either, and it was not complete before (invariant: no pending run
  * from B to E), so it is not now.
  */
-static void settle(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *p,
-                   bool stop_early)
+static void settle(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *p, bool stop_early)
 {
     braid_rx_frag *first = p;
     while (p) {
@@ -444,6 +442,8 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
         return BRAID_ERR_NOMEM;
     braid_rx_frag *f = first ? &((rx_head *)base)->frag : (braid_rx_frag *)base;
     f->next = NULL;
+    f->prev = NULL;
+    f->run = NULL;
     f->base = base;
     f->asize = asize;
     f->data = (uint8_t *)base + hdr;
@@ -464,11 +464,8 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
         return 0;
     }
     rx_fq *q = unordered ? &s->uq : &s->oq;
-    if (!q->tail || frag_cmp(r, q->tail, f) < 0) {
-        fq_append(r, s, q, f);
-    } else if (!fq_insert(r, s, q, f)) {
+    if (!fq_add(r, s, q, f))
         frag_free(r, f); /* same (MID, FSN) or TSN as a held fragment */
-    }
     return 0;
 }
 
@@ -527,10 +524,9 @@ size_t braid_reasm_ready_count(const braid_reasm *r)
  * new_cum. DATA: every fragment <= new_cum goes, and so does a chain of
  * non-B fragments that starts right above new_cum (its beginning was skipped).
  * I-DATA: a whole MID goes if any of its fragments is <= new_cum. */
-static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
-                        uint32_t new_cum)
+static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q, uint32_t new_cum)
 {
-    braid_rx_frag *prev = NULL, *p = q->head;
+    braid_rx_frag *p = q->head;
     if (!p)
         return;
     if (r->idata) {
@@ -540,14 +536,8 @@ static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
             for (braid_rx_frag *x = g; x && x->key == g->key; x = x->next)
                 drop = drop || braid_tsn_le(x->tsn, new_cum);
             uint32_t k = g->key;
-            while (p && p->key == k) {
-                if (drop) {
-                    p = fq_drop(r, q, prev, p);
-                } else {
-                    prev = p;
-                    p = p->next;
-                }
-            }
+            while (p && p->key == k)
+                p = drop ? fq_drop(r, q, p) : p->next;
         }
     } else {
         uint32_t chain = new_cum;
@@ -559,34 +549,22 @@ static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
                 chain = p->tsn;
                 chain_live = !(p->flags & F_E);
             }
-            if (drop) {
-                p = fq_drop(r, q, prev, p);
-            } else {
-                prev = p;
-                p = p->next;
-            }
+            p = drop ? fq_drop(r, q, p) : p->next;
         }
     }
-    rescan(r, s, q);
+    settle(r, s, q, q->head, false); /* run pointers may name dropped fragments */
 }
 
 /* Drops pending fragments whose SSN/MID is <= key: such a message was
  * skipped by the sender and can never be delivered. */
-static void fq_drop_key_le(braid_reasm *r, braid_rx_stream *s, rx_fq *q,
-                           uint32_t key)
+static void fq_drop_key_le(braid_reasm *r, braid_rx_stream *s, rx_fq *q, uint32_t key)
 {
-    braid_rx_frag *prev = NULL, *p = q->head;
+    braid_rx_frag *p = q->head;
     if (!p)
         return;
-    while (p) {
-        if (!key_lt(r, key, p->key)) {
-            p = fq_drop(r, q, prev, p);
-        } else {
-            prev = p;
-            p = p->next;
-        }
-    }
-    rescan(r, s, q);
+    while (p)
+        p = key_lt(r, key, p->key) ? p->next : fq_drop(r, q, p);
+    settle(r, s, q, q->head, false);
 }
 
 /* RFC 3758 §3.6: make the ordered messages of the stream with SSN <= key

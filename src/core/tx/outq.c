@@ -24,15 +24,16 @@ int braid_outq_init(braid_outq *q, const braid_mem *mem, uint16_t n_streams, uin
     q->mem = *mem;
     q->cap = RING_MIN;
     q->ring = braid_zalloc(mem, sizeof(braid_tx_chunk) * q->cap);
-    q->ssn_next = braid_zalloc(mem, sizeof(uint16_t) * (n_streams ? n_streams : 1));
+    q->ssn_next = braid_zalloc(mem, sizeof(uint16_t) * (n_streams ? n_streams : 1u));
     if (!q->ring || !q->ssn_next) {
         braid_free(mem, q->ring, sizeof(braid_tx_chunk) * q->cap);
-        braid_free(mem, q->ssn_next, sizeof(uint16_t) * (n_streams ? n_streams : 1));
+        braid_free(mem, q->ssn_next, sizeof(uint16_t) * (n_streams ? n_streams : 1u));
         q->ring = NULL;
         q->ssn_next = NULL;
         return BRAID_ERR_NOMEM;
     }
     q->n_streams = n_streams;
+    q->ssn_cap = n_streams ? n_streams : 1;
     q->base = q->next = initial_tsn;
     q->rtx_hint = initial_tsn;
     return 0;
@@ -60,9 +61,34 @@ void braid_outq_free(braid_outq *q, void (*cb)(void *arg, const braid_tx_msg *m,
         msg_unref(q, m);
     }
     braid_free(&q->mem, q->ring, sizeof(braid_tx_chunk) * q->cap);
-    braid_free(&q->mem, q->ssn_next, sizeof(uint16_t) * (q->n_streams ? q->n_streams : 1));
+    braid_free(&q->mem, q->ssn_next, sizeof(uint16_t) * q->ssn_cap);
     q->ring = NULL;
     q->ssn_next = NULL;
+}
+
+void braid_outq_limit_streams(braid_outq *q, uint16_t n,
+                              void (*cb)(void *arg, const braid_tx_msg *m, bool sent), void *arg)
+{
+    if (n >= q->n_streams)
+        return;
+    q->n_streams = n;
+    braid_tx_msg **pp = &q->head, *prev = NULL;
+    while (*pp) {
+        braid_tx_msg *m = *pp;
+        if (m->sid < n || m->chunked) {
+            prev = m;
+            pp = &m->next;
+            continue;
+        }
+        *pp = m->next;
+        if (q->tail == m)
+            q->tail = prev;
+        q->n_queued_msgs--;
+        q->queued_bytes -= m->len;
+        if (cb)
+            cb(arg, m, false);
+        msg_unref(q, m);
+    }
 }
 
 int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len)
@@ -161,12 +187,15 @@ void braid_outq_on_sent(braid_outq *q, braid_tx_chunk *c, unsigned dest, uint64_
 {
     if (c->state == BRAID_TXC_RTX)
         q->n_rtx--;
-    if (c->state != BRAID_TXC_INFLIGHT) {
+    if (c->state == BRAID_TXC_INFLIGHT) {
+        q->dest_flight[c->dest] -= c->len; /* resent elsewhere while in flight */
+    } else {
         q->inflight_bytes += c->len;
         q->inflight_chunks++;
     }
     c->state = BRAID_TXC_INFLIGHT;
-    c->dest = (uint8_t)dest;
+    c->dest = (uint8_t)(dest < BRAID_OUTQ_MAX_DESTS ? dest : 0);
+    q->dest_flight[c->dest] += c->len;
     if (c->nsent < UINT8_MAX)
         c->nsent++;
     c->sent_at = now;
@@ -194,6 +223,7 @@ static void leave_flight(braid_outq *q, braid_tx_chunk *c)
 {
     q->inflight_bytes -= c->len;
     q->inflight_chunks--;
+    q->dest_flight[c->dest] -= c->len;
 }
 
 static void mark_rtx(braid_outq *q, braid_tx_chunk *c, uint32_t tsn)
@@ -210,8 +240,7 @@ static void newly_acked(braid_outq *q, braid_tx_chunk *c, uint32_t tsn, braid_sa
 {
     if (c->state == BRAID_TXC_INFLIGHT) {
         leave_flight(q, c);
-        if (c->dest < BRAID_OUTQ_MAX_DESTS)
-            r->acked_bytes[c->dest] += c->len;
+        r->acked_bytes[c->dest] += c->len;
         /* RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT samples;
          * the newest one of this SACK is used. */
         if (c->nsent == 1) {
@@ -400,11 +429,5 @@ uint32_t braid_outq_mark_dest(braid_outq *q, unsigned dest)
 
 uint32_t braid_outq_flight_of(const braid_outq *q, unsigned dest)
 {
-    uint32_t bytes = 0;
-    for (uint32_t t = q->base; t != q->next; t++) {
-        const braid_tx_chunk *c = braid_outq_at(q, t);
-        if (c->state == BRAID_TXC_INFLIGHT && c->dest == dest)
-            bytes += c->len;
-    }
-    return bytes;
+    return dest < BRAID_OUTQ_MAX_DESTS ? q->dest_flight[dest] : 0;
 }

@@ -69,11 +69,13 @@ typedef struct braid_outq {
     uint32_t cap; /* power of two */
     uint32_t base, next;
     uint32_t inflight_bytes;
+    uint32_t dest_flight[BRAID_OUTQ_MAX_DESTS]; /* bytes in flight per destination */
     uint32_t inflight_chunks;
     uint32_t n_rtx; /* chunks in state RTX */
     uint32_t rtx_hint; /* no RTX chunk below this TSN */
     /* streams */
     uint16_t n_streams;
+    uint16_t ssn_cap; /* entries allocated in ssn_next */
     uint16_t *ssn_next;
     /* the gap blocks of the last SACK, as absolute TSN ranges */
     uint32_t prev_gaps[2 * BRAID_OUTQ_MAX_GAPS];
@@ -85,6 +87,11 @@ int braid_outq_init(braid_outq *q, const braid_mem *mem, uint16_t n_streams, uin
  * (for SEND_FAILED events) when cb is not NULL. */
 void braid_outq_free(braid_outq *q, void (*cb)(void *arg, const braid_tx_msg *m, bool sent),
                      void *arg);
+
+/* Lowers the stream count once negotiated (RFC 9260 §5.1.1): queued
+ * messages on streams >= n are removed and handed to cb. */
+void braid_outq_limit_streams(braid_outq *q, uint16_t n,
+                              void (*cb)(void *arg, const braid_tx_msg *m, bool sent), void *arg);
 
 /* Queues a message (copies data). BRAID_ERR_NOMEM. */
 int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len);
@@ -132,7 +139,7 @@ int braid_outq_sack(braid_outq *q, uint32_t cum, const uint16_t *gaps, size_t n_
 /* T3-rtx expiry on dest (RFC 9260 §6.3.3 E3): marks its chunks for
  * retransmission; returns the bytes taken out of flight. */
 uint32_t braid_outq_mark_dest(braid_outq *q, unsigned dest);
-/* Bytes in flight on dest (recomputed; for checks and status). */
+/* Bytes in flight on dest (kept up to date, O(1)). */
 uint32_t braid_outq_flight_of(const braid_outq *q, unsigned dest);
 
 #endif
