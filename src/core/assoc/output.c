@@ -325,6 +325,16 @@ int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t
         a->ctl = 0;
         return finish(a, &b, d, path);
     }
+    /* §6.4.1: retransmissions SHOULD go to another active destination when
+     * the current one is in trouble */
+    if (a->rx_init && a->outq.n_rtx && a->dests[d].error_count > 0) {
+        for (unsigned i = 0; i < a->n_dests; i++)
+            if (i != d && a->dests[i].active &&
+                a->dests[i].error_count < a->dests[d].error_count) {
+                d = i;
+                break;
+            }
+    }
     int n = handshake_pkt(a, path, buf, cap);
     if (n)
         return n;
