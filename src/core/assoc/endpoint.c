@@ -209,7 +209,7 @@ static void send_shutdown_complete_ootb(braid_endpoint *ep, const braid_path *pa
 
 /* Out-of-the-blue packet: no association matches (RFC 9260 §8.4). */
 static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
-                       const uint8_t *pkt, size_t len, uint64_t now)
+                       const uint8_t *pkt, size_t len, unsigned n_chunks, uint64_t now)
 {
     braid_chunk_iter it;
     braid_chunk_view v;
@@ -223,7 +223,7 @@ static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_c
         case BRAID_CHUNK_INIT:
             /* §8.4 item 3: INIT with tag 0 starts an association; it must be
              * the only chunk (§6.10) and the packet's tag 0 (§8.5.1 A). */
-            if (!first || h->vtag != 0) {
+            if (!first || h->vtag != 0 || n_chunks != 1) {
                 ep->ctr.drop_malformed++;
                 return BRAID_ERR_STATE;
             }
@@ -304,7 +304,7 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     }
     braid_assoc *a = braid_ep_find_assoc(ep, &path->remote, h.src_port);
     if (!a)
-        return handle_ootb(ep, path, &h, pkt, len, now);
+        return handle_ootb(ep, path, &h, pkt, len, n, now);
 
     /* RFC 9260 §8.5 / §8.5.1: verification tag rules per first chunk. */
     if (first_type == BRAID_CHUNK_INIT) {
