@@ -184,6 +184,9 @@ static void test_lossy_transfer(void)
     braid_endpoint_counters(w.sv->ep, &sc);
     CHECK(cc.fast_retransmits > 0); /* losses were repaired by fast retransmit */
     CHECK(sc.dup_tsns_in > 0);      /* duplicates were seen and reported */
+    /* memory per association stays within the buffers (256 KiB each) */
+    CHECK(w.c->mem.peak_bytes < 600 * 1024);
+    CHECK(w.sv->mem.peak_bytes < 600 * 1024);
     world_end(&w);
 }
 

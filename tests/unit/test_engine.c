@@ -164,6 +164,70 @@ static void test_lost_cookie_echo(void)
     CHECK_EQ(p.eb.live, 0);
 }
 
+/* The receiver stops reading: its window closes, the sender stops (its send
+ * buffer fills: EAGAIN), memory stays bounded by the receive buffer, and
+ * once reading resumes a window update restarts the flow with nothing lost. */
+static void test_zero_window(void)
+{
+    pair p;
+    CHECK_EQ(pair_init(&p, 6, 1), 0);
+    braid_assoc_id id = connect_pair(&p, 1, 1);
+    uint8_t msg[1000], got[2000];
+    int sent = 0, recvd = 0, bad = 0, again = 0;
+    uint32_t min_rwnd = UINT32_MAX;
+    for (int round = 0; round < 400 && sent < 1000; round++) {
+        for (;;) {
+            memset(msg, sent & 0xff, sizeof msg);
+            braid_store32(msg, (uint32_t)sent);
+            braid_send_info si = {0, 5, 0, 0};
+            int rc = braid_send(p.a, id, &si, msg, sizeof msg, p.now);
+            if (rc == BRAID_ERR_AGAIN) {
+                again++;
+                break;
+            }
+            CHECK_EQ(rc, 0);
+            if (++sent == 1000)
+                break;
+        }
+        pump(&p, 3);
+        braid_assoc_status st;
+        braid_assoc_status_get(p.a, id, &st);
+        if (st.peer_rwnd < min_rwnd)
+            min_rwnd = st.peer_rwnd;
+    }
+    CHECK(again > 0);        /* the sender was blocked */
+    CHECK(min_rwnd < 1000);  /* the window closed */
+    CHECK(p.eb.live < 600);  /* receiver memory bounded (256 KiB of 1000 B chunks) */
+    /* now read everything */
+    for (int round = 0; round < 2000 && recvd < 1000; round++) {
+        braid_recv_info ri;
+        int n;
+        while ((n = braid_recv(p.b, &ri, got, sizeof got, p.now)) > 0) {
+            if (n != 1000 || braid_load32(got) != (uint32_t)recvd)
+                bad++;
+            recvd++;
+        }
+        while (sent < 1000) {
+            memset(msg, sent & 0xff, sizeof msg);
+            braid_store32(msg, (uint32_t)sent);
+            braid_send_info si = {0, 5, 0, 0};
+            if (braid_send(p.a, id, &si, msg, sizeof msg, p.now) != 0)
+                break;
+            sent++;
+        }
+        pump(&p, 3);
+    }
+    CHECK_EQ(recvd, 1000);
+    CHECK_EQ(bad, 0);
+    braid_counters cb;
+    braid_endpoint_counters(p.b, &cb);
+    CHECK_EQ(cb.drop_out_of_window, 0);
+    braid_endpoint_free(p.a);
+    braid_endpoint_free(p.b);
+    CHECK_EQ(p.ea.live, 0);
+    CHECK_EQ(p.eb.live, 0);
+}
+
 int main(void)
 {
     RUN(test_handshake);
@@ -171,5 +235,6 @@ int main(void)
     RUN(test_shutdown);
     RUN(test_abort);
     RUN(test_lost_cookie_echo);
+    RUN(test_zero_window);
     return CHECK_REPORT();
 }

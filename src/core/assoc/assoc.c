@@ -375,6 +375,7 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         return;
     }
     ep->ctr.sacks_in++;
+    a->sack_since_t3 = true;
     const braid_sack_chunk *s = &c.u.sack;
     uint16_t gaps[2 * BRAID_OUTQ_MAX_GAPS];
     size_t ng = s->n_gaps < BRAID_OUTQ_MAX_GAPS ? s->n_gaps : BRAID_OUTQ_MAX_GAPS;
@@ -460,7 +461,7 @@ void braid_assoc_check_shutdown(braid_assoc *a, uint64_t now)
         a->state = BRAID_STATE_SHUTDOWN_SENT;
         a->ctl |= CTL_SHUTDOWN;
         a->t2_at = now + a->dests[a->primary].rtt.rto;
-        a->t5_at = now + 5 * a->dests[a->primary].rtt.rto;
+        a->t5_at = now + 5 * a->ep->cfg.rto_max_ns; /* §9.2: 5 x RTO.Max */
         a->shutdown_retrans = 0;
     } else if (a->state == BRAID_STATE_SHUTDOWN_RECEIVED) {
         /* §9.2: all acked: SHUTDOWN ACK, T2 */
@@ -510,6 +511,7 @@ static void on_shutdown(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 
 static void on_shutdown_ack(braid_assoc *a)
 {
+    braid_ep_log(a->ep, "assoc %u: SHUTDOWN ACK in state %d", a->id, (int)a->state);
     /* §9.2: in SHUTDOWN-SENT or SHUTDOWN-ACK-SENT: stop T2, send SHUTDOWN
      * COMPLETE, remove the TCB. In COOKIE-* states: OOTB (§8.5.1 E). */
     if (a->state == BRAID_STATE_SHUTDOWN_SENT || a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) {
@@ -641,6 +643,8 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
     while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
         if (!vtag_ok(a, h, v.type, v.flags)) {
             ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
+            braid_ep_log(ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
+                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
             return;
         }
         switch (v.type) {
@@ -775,6 +779,12 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     d->flight = 0;
     d->t3_at = BRAID_TIME_NEVER;
     a->fast_recovery = false;
+    /* §6.1 A: unanswered zero window probes do not count as errors while
+     * the peer keeps acknowledging with a closed window */
+    bool probing = a->peer_rwnd == 0 && a->sack_since_t3;
+    a->sack_since_t3 = false;
+    if (probing)
+        return;
     d->error_count++;
     dest_failed_check(a, d, i);
     if (assoc_error(a))
@@ -796,7 +806,10 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         if (assoc_error(a))
             return;
     }
-    d->hb_due_send = true;
+    /* Once SHUTDOWN or SHUTDOWN ACK is out, T2 watches the peer (§9.2); a
+     * heartbeat crossing the SHUTDOWN COMPLETE would only draw an OOTB ABORT. */
+    if (a->state != BRAID_STATE_SHUTDOWN_SENT && a->state != BRAID_STATE_SHUTDOWN_ACK_SENT)
+        d->hb_due_send = true;
     uint64_t interval = ep->cfg.hb_interval_ns ? ep->cfg.hb_interval_ns : 0;
     uint64_t jitter = braid_ep_random32(ep) % (d->rtt.rto / 2 + 1);
     d->hb_at = now + d->rtt.rto + interval + jitter;

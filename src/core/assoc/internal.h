@@ -118,6 +118,7 @@ struct braid_assoc {
     uint32_t last_rwnd_sent;
     bool data_ready_signalled;
     bool rx_init; /* tsnmap/reasm/outq set up */
+    bool sack_since_t3;    /* the peer answered since the last T3 expiry */
     bool fast_rtx_pending; /* send marked chunks now, ignoring cwnd (§7.2.4 item 3) */
     uint32_t preservative_ms; /* Cookie Preservative for the next INIT (§5.2.6) */
 

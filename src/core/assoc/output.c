@@ -230,6 +230,13 @@ static bool can_send_data(const braid_assoc *a)
 static void sent_on(braid_assoc *a, braid_tx_chunk *tc, unsigned d, uint64_t now)
 {
     braid_dest *dst = &a->dests[d];
+    /* §7.2.1: after an idle period the cwnd decays to max(cwnd/2, 4*MTU)
+     * per RTO of silence */
+    if (dst->flight == 0 && dst->last_data_sent && dst->rtt.rto) {
+        uint64_t idle = now - dst->last_data_sent;
+        for (uint64_t k = idle / dst->rtt.rto; k > 0 && dst->cc.cwnd > 4 * dst->cc.mtu; k--)
+            braid_cc_rfc9260.on_idle(&dst->cc);
+    }
     braid_outq_on_sent(&a->outq, tc, d, now);
     dst->flight += tc->len;
     dst->last_data_sent = now;
