@@ -192,6 +192,25 @@ typedef struct braid_recv_info {
  * nothing is ready. */
 int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now);
 
+/* Like braid_recv, for one association only (also one that has ended and
+ * still holds received messages). BRAID_ERR_NOTFOUND if there is none. */
+int braid_recv_assoc(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+                     size_t cap, uint64_t now);
+/* 1 when the association has a message (or piece) ready for braid_recv. */
+int braid_assoc_readable(const braid_endpoint *ep, braid_assoc_id id);
+/* The lowest association id above `after` with something to read, or 0. */
+braid_assoc_id braid_next_readable(const braid_endpoint *ep, braid_assoc_id after);
+/* Bytes the send buffer still takes for the association (0 if none). */
+size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id);
+/* Whether INITs from new peers are answered (a listening socket) or
+ * refused with an ABORT (RFC 9260 §8.4 item 3). Default: answered. */
+void braid_endpoint_set_accept(braid_endpoint *ep, int accept);
+/* Reads / changes settings; changes apply to new associations, and to
+ * existing ones where that makes sense (nodelay, buffers, RTO bounds,
+ * heartbeat interval, delayed SACK). BRAID_ERR_INVAL for bad values. */
+void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s);
+int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s);
+
 /* Graceful shutdown (RFC 9260 §9.2) once queued data is delivered. */
 int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now);
 /* ABORT with a User-Initiated Abort cause carrying reason (may be NULL). */

@@ -43,6 +43,25 @@ static void rx_tx_free(braid_assoc *a)
     a->rx_init = false;
 }
 
+/* An association that ended keeps the messages already received until the
+ * application has read them (nothing received is lost at a shutdown); the
+ * rest of the receive state goes now. */
+static void rx_close_keep_data(braid_assoc *a)
+{
+    if (!a->rx_init)
+        return;
+    if (braid_reasm_ready_count(&a->reasm))
+        return; /* freed with the association once read */
+    braid_tsnmap_free(&a->tsnmap);
+    braid_reasm_free(&a->reasm);
+    a->rx_init = false;
+}
+
+bool braid_assoc_unread(const braid_assoc *a)
+{
+    return a->rx_init && braid_reasm_ready_count(&a->reasm) > 0;
+}
+
 void braid_assoc_free(braid_assoc *a)
 {
     braid_endpoint *ep = a->ep;
@@ -226,7 +245,9 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
             memcpy(ev->u.assoc_change.info, info, info_len);
         ev->u.assoc_change.info_len = (uint16_t)info_len;
     }
-    braid_assoc_fail_pending(a);
+    fail_ctx fc = {a};
+    braid_outq_free(&a->outq, send_failed_cb, &fc);
+    rx_close_keep_data(a);
     a->state = BRAID_STATE_CLOSED;
     a->freeing = true;
     a->ctl &= CTL_ABORT; /* the only thing still worth sending */
@@ -254,7 +275,8 @@ static void shutdown_complete(braid_assoc *a)
         ev->u.assoc_change.out_streams = a->out_streams;
         ev->u.assoc_change.in_streams = a->in_streams;
     }
-    rx_tx_free(a);
+    braid_outq_free(&a->outq, NULL, NULL); /* all acknowledged: nothing to report */
+    rx_close_keep_data(a);
     a->state = BRAID_STATE_CLOSED;
     a->freeing = true;
     a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;

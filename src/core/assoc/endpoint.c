@@ -80,6 +80,7 @@ int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const brai
     ep->mem.user = h->user;
     ep->cfg = *s;
     ep->next_id = 1;
+    ep->accept = true;
     h->random(h->user, ep->cookie_key, sizeof ep->cookie_key);
     *out = ep;
     return 0;
@@ -358,7 +359,7 @@ int braid_endpoint_write_pkt(braid_endpoint *ep, braid_path *path, uint8_t *buf,
     for (unsigned i = 0; a && i < ep->n_assocs; i++) {
         braid_assoc *nx = next_rr(ep, a);
         int n = braid_assoc_write_pkt(a, path, buf, cap, now);
-        if (a->freeing && !(a->ctl)) {
+        if (a->freeing && !a->ctl && !braid_assoc_unread(a)) {
             /* closed and nothing more to say: release it */
             if (ep->rr_next == a)
                 ep->rr_next = NULL;
@@ -447,42 +448,63 @@ int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *inf
     return 0;
 }
 
+/* Copies the next message piece of association a; BRAID_ERR_AGAIN if none. */
+static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, void *buf,
+                     size_t cap)
+{
+    if (!a->rx_init)
+        return BRAID_ERR_AGAIN;
+    braid_rx_msg *m = braid_reasm_peek(&a->reasm);
+    if (!m)
+        return BRAID_ERR_AGAIN;
+    uint32_t before = braid_assoc_local_rwnd(a);
+    memset(info, 0, sizeof *info);
+    info->assoc = a->id;
+    info->sid = m->sid;
+    info->ssn = m->ssn;
+    info->mid = m->mid;
+    info->tsn = m->tsn;
+    info->ppid = m->ppid;
+    info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
+    info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+    size_t n = braid_rx_msg_read(m, buf, cap);
+    if (m->read_off == m->len) {
+        info->flags |= BRAID_RECV_EOR;
+        braid_reasm_release(&a->reasm);
+        ep->ctr.user_msgs_in++;
+        if (braid_reasm_ready_count(&a->reasm) == 0)
+            a->data_ready_signalled = false; /* the next arrival signals again */
+    }
+    /* RFC 9260 §6.2: when reading opens the window noticeably, tell the
+     * peer (window update SACK) so a zero window does not stall. */
+    uint32_t after = braid_assoc_local_rwnd(a);
+    if (a->last_rwnd_sent < ep->cfg.pmtu && after > before && after >= 2 * ep->cfg.pmtu &&
+        a->state >= BRAID_STATE_ESTABLISHED)
+        a->ctl |= CTL_SACK;
+    return (int)n;
+}
+
 int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now)
 {
     (void)now;
     for (braid_assoc *a = ep->assocs; a; a = a->next) {
-        if (!a->rx_init)
-            continue;
-        braid_rx_msg *m = braid_reasm_peek(&a->reasm);
-        if (!m)
-            continue;
-        uint32_t before = braid_assoc_local_rwnd(a);
-        memset(info, 0, sizeof *info);
-        info->assoc = a->id;
-        info->sid = m->sid;
-        info->ssn = m->ssn;
-        info->mid = m->mid;
-        info->tsn = m->tsn;
-        info->ppid = m->ppid;
-        info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
-        info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
-        size_t n = braid_rx_msg_read(m, buf, cap);
-        if (m->read_off == m->len) {
-            info->flags |= BRAID_RECV_EOR;
-            braid_reasm_release(&a->reasm);
-            ep->ctr.user_msgs_in++;
-            if (braid_reasm_ready_count(&a->reasm) == 0)
-                a->data_ready_signalled = false; /* the next arrival signals again */
-        }
-        /* RFC 9260 §6.2: when reading opens the window noticeably, tell the
-         * peer (window update SACK) so a zero window does not stall. */
-        uint32_t after = braid_assoc_local_rwnd(a);
-        if (a->last_rwnd_sent < ep->cfg.pmtu && after > before && after >= 2 * ep->cfg.pmtu &&
-            a->state >= BRAID_STATE_ESTABLISHED)
-            a->ctl |= CTL_SACK;
-        return (int)n;
+        int n = recv_from(ep, a, info, buf, cap);
+        if (n != BRAID_ERR_AGAIN)
+            return n;
     }
     return BRAID_ERR_AGAIN;
+}
+
+static braid_assoc *find_id(const braid_endpoint *ep, braid_assoc_id id);
+
+int braid_recv_assoc(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+                     size_t cap, uint64_t now)
+{
+    (void)now;
+    for (braid_assoc *a = ep->assocs; a; a = a->next)
+        if (a->id == id)
+            return recv_from(ep, a, info, buf, cap);
+    return BRAID_ERR_NOTFOUND;
 }
 
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st)

@@ -381,6 +381,12 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
     memcpy(ck.addrs, ii.addrs, sizeof ii.addrs);
     uint16_t os = ep->cfg.outbound_streams, mis = ep->cfg.max_inbound_streams;
 
+    if (!a && !ep->accept) {
+        /* §8.4 item 3: not listening: ABORT with the INIT's tag, T bit clear */
+        send_abort_tag(ep, path, h, init->init_tag, 0);
+        ep->ctr.drop_ootb++;
+        return;
+    }
     if (!a) {
         /* §5.1 B: no TCB: new tag and TSN, tie-tags 0, nothing kept */
         ck.local_tag = braid_ep_random_tag(ep);

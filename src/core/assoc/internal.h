@@ -161,6 +161,7 @@ struct braid_endpoint {
     braid_assoc *rr_next; /* round-robin cursor for output */
 
     uint8_t cookie_key[BRAID_COOKIE_KEY_LEN];
+    bool accept; /* answer INITs from new peers */
 
     braid_resp resp[BRAID_RESP_QUEUE];
     unsigned resp_head, resp_count;
@@ -199,6 +200,8 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
 void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
                                const braid_common_header *h, const uint8_t *chunks, size_t len,
                                uint64_t now);
+/* Received messages not yet read (kept after the association ended). */
+bool braid_assoc_unread(const braid_assoc *a);
 /* Hands queued data back (SEND_FAILED) and drops receive state. */
 void braid_assoc_fail_pending(braid_assoc *a);
 uint64_t braid_assoc_next_expiry(const braid_assoc *a);
