@@ -501,7 +501,7 @@ static void run_one(const options *o, result *r)
     co.peer_port = SERVER_PORT;
     co.outbound_streams = o->streams > cs.outbound_streams ? o->streams : 0;
     braid_assoc_id assoc = 0;
-    rc = braid_connect(cn->ep, &saddr, 1, &co, sim_now(s), &assoc);
+    rc = braid_assoc_connect(cn->ep, &saddr, 1, &co, sim_now(s), &assoc);
     if (rc < 0) {
         set_why(r, "braid_connect: %s", braid_strerror(rc));
         goto out;

@@ -151,7 +151,7 @@ typedef struct braid_connect_opts {
 } braid_connect_opts;
 
 /* Starts an association (sends INIT). */
-int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
+int braid_assoc_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
                   const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out);
 
 enum {
@@ -168,7 +168,7 @@ typedef struct braid_send_info {
 
 /* Queues one message (copied). BRAID_ERR_AGAIN when the send buffer is full,
  * BRAID_ERR_EMSGSIZE, BRAID_ERR_INVAL (stream out of range), ... */
-int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
+int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
                const void *data, size_t len, uint64_t now);
 
 enum {
@@ -190,13 +190,13 @@ typedef struct braid_recv_info {
 /* Copies the next message (or its next piece when it is larger than cap) of
  * any association into buf. Returns the bytes copied, BRAID_ERR_AGAIN if
  * nothing is ready. */
-int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now);
+int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now);
 
-/* Like braid_recv, for one association only (also one that has ended and
+/* Like braid_endpoint_recv, for one association only (also one that has ended and
  * still holds received messages). BRAID_ERR_NOTFOUND if there is none. */
-int braid_recv_assoc(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
                      size_t cap, uint64_t now);
-/* 1 when the association has a message (or piece) ready for braid_recv. */
+/* 1 when the association has a message (or piece) ready for braid_endpoint_recv. */
 int braid_assoc_readable(const braid_endpoint *ep, braid_assoc_id id);
 /* The lowest association id above `after` with something to read, or 0. */
 braid_assoc_id braid_next_readable(const braid_endpoint *ep, braid_assoc_id after);
@@ -212,9 +212,9 @@ void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s);
 int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s);
 
 /* Graceful shutdown (RFC 9260 §9.2) once queued data is delivered. */
-int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now);
+int braid_assoc_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now);
 /* ABORT with a User-Initiated Abort cause carrying reason (may be NULL). */
-int braid_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
+int braid_assoc_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
                 uint64_t now);
 
 typedef enum braid_state {
@@ -284,7 +284,7 @@ typedef enum braid_event_type {
     BRAID_EV_PARTIAL_DELIVERY_ABORTED,
     BRAID_EV_ADAPTATION,       /* u.adaptation_ind */
     BRAID_EV_SENDER_DRY,
-    BRAID_EV_DATA_READY,       /* braid_recv() has something */
+    BRAID_EV_DATA_READY,       /* braid_endpoint_recv() has something */
 } braid_event_type;
 
 typedef enum braid_assoc_change_state {
@@ -317,6 +317,7 @@ typedef struct braid_event {
         } assoc_change;
         struct {
             braid_addr addr;
+            uint16_t port; /* the peer's SCTP port */
             braid_paddr_state state;
             int error;
         } paddr;

@@ -69,7 +69,7 @@ static int world_init(world *w, uint64_t seed, unsigned n_paths, const sim_link_
 static int world_connect(world *w, const traffic_config *tc)
 {
     braid_connect_opts co = {SPORT, 0, 0};
-    if (braid_connect(w->c->ep, w->sa, w->n_paths, &co, sim_now(w->s), &w->assoc) < 0)
+    if (braid_assoc_connect(w->c->ep, w->sa, w->n_paths, &co, sim_now(w->s), &w->assoc) < 0)
         return -1;
     if (tc) {
         w->t = traffic_new(tc);
@@ -291,7 +291,7 @@ typedef struct abort_ctx {
 static void do_abort(void *arg, uint64_t now)
 {
     world *w = ((abort_ctx *)arg)->w;
-    braid_abort(w->c->ep, w->assoc, "operator says stop", 18, now);
+    braid_assoc_abort(w->c->ep, w->assoc, "operator says stop", 18, now);
 }
 
 static void test_abort_mid_transfer(void)

@@ -234,7 +234,7 @@ void traffic_sender_tick(traffic *t, uint64_t now)
         info.ppid = t->cfg.ppid;
         info.flags = m.unordered ? BRAID_SEND_UNORDERED : 0;
         info.context = (uint32_t)t->next_idx;
-        int rc = braid_send(t->tx_ep, t->assoc, &info, t->txbuf, m.size, now);
+        int rc = braid_assoc_send(t->tx_ep, t->assoc, &info, t->txbuf, m.size, now);
         if (rc == BRAID_ERR_AGAIN)
             return;
         if (rc < 0) {
@@ -247,7 +247,7 @@ void traffic_sender_tick(traffic *t, uint64_t now)
     }
     if (t->cfg.shutdown && !t->shutdown_called) {
         t->shutdown_called = true;
-        int rc = braid_shutdown(t->tx_ep, t->assoc, now);
+        int rc = braid_assoc_shutdown(t->tx_ep, t->assoc, now);
         if (rc < 0)
             send_error(t, rc);
     }
@@ -332,7 +332,7 @@ void traffic_receiver_tick(traffic *t, uint64_t now)
             t->discarding = true;
             room = t->rbuf_cap;
         }
-        int rc = braid_recv(t->rx_ep, &info, t->rbuf + t->rbuf_len, room, now);
+        int rc = braid_endpoint_recv(t->rx_ep, &info, t->rbuf + t->rbuf_len, room, now);
         if (rc < 0)
             break; /* BRAID_ERR_AGAIN: nothing more */
         t->rbuf_len += (size_t)rc;

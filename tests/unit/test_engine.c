@@ -11,7 +11,7 @@ static braid_assoc_id connect_pair(pair *p, uint16_t os, uint16_t mis)
 {
     braid_connect_opts o = {6000, os, mis};
     braid_assoc_id id = 0;
-    CHECK_EQ(braid_connect(p->a, &p->addr_b, 1, &o, p->now, &id), 0);
+    CHECK_EQ(braid_assoc_connect(p->a, &p->addr_b, 1, &o, p->now, &id), 0);
     pump(p, 20);
     return id;
 }
@@ -49,7 +49,7 @@ static void transfer(pair *p, braid_assoc_id id, int n, size_t maxlen, uint16_t 
                 msg[i] = (uint8_t)(sent * 31 + (int)i);
             braid_store32(msg, (uint32_t)sent);
             braid_send_info si = {sid, 42, 0, (uint32_t)sent};
-            int rc = braid_send(p->a, id, &si, msg, len, p->now);
+            int rc = braid_assoc_send(p->a, id, &si, msg, len, p->now);
             if (rc == BRAID_ERR_AGAIN)
                 break;
             CHECK_EQ(rc, 0);
@@ -58,7 +58,7 @@ static void transfer(pair *p, braid_assoc_id id, int n, size_t maxlen, uint16_t 
         pump(p, 4);
         braid_recv_info ri;
         int rc;
-        while ((rc = braid_recv(p->b, &ri, got, maxlen + 16, p->now)) >= 0) {
+        while ((rc = braid_endpoint_recv(p->b, &ri, got, maxlen + 16, p->now)) >= 0) {
             uint32_t seq = braid_load32(got);
             size_t len = 8 + (size_t)(seq * 7919) % (maxlen - 8);
             if ((size_t)rc != len || !(ri.flags & BRAID_RECV_EOR) || ri.ppid != 42)
@@ -105,7 +105,7 @@ static void test_shutdown(void)
     CHECK_EQ(pair_init(&p, 3, 0), 0);
     braid_assoc_id id = connect_pair(&p, 2, 2);
     transfer(&p, id, 50, 3000, 2);
-    CHECK_EQ(braid_shutdown(p.a, id, p.now), 0);
+    CHECK_EQ(braid_assoc_shutdown(p.a, id, p.now), 0);
     pump(&p, 20);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(p.a, id, &st), BRAID_ERR_NOTFOUND);
@@ -123,7 +123,7 @@ static void test_abort(void)
     CHECK_EQ(pair_init(&p, 4, 1), 0);
     braid_assoc_id id = connect_pair(&p, 2, 2);
     count_events(p.b, BRAID_EV_NONE, -1);
-    CHECK_EQ(braid_abort(p.a, id, "bye now", 7, p.now), 0);
+    CHECK_EQ(braid_assoc_abort(p.a, id, "bye now", 7, p.now), 0);
     pump(&p, 10);
     braid_event ev;
     int lost = 0;
@@ -151,7 +151,7 @@ static void test_lost_cookie_echo(void)
     CHECK_EQ(pair_init(&p, 5, 1), 0);
     braid_connect_opts o = {6000, 2, 2};
     braid_assoc_id id;
-    CHECK_EQ(braid_connect(p.a, &p.addr_b, 1, &o, p.now, &id), 0);
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &o, p.now, &id), 0);
     pump(&p, 1); /* INIT -> INIT ACK */
     p.drop_next_from_a = 1;
     pump(&p, 30);
@@ -180,7 +180,7 @@ static void test_zero_window(void)
             memset(msg, sent & 0xff, sizeof msg);
             braid_store32(msg, (uint32_t)sent);
             braid_send_info si = {0, 5, 0, 0};
-            int rc = braid_send(p.a, id, &si, msg, sizeof msg, p.now);
+            int rc = braid_assoc_send(p.a, id, &si, msg, sizeof msg, p.now);
             if (rc == BRAID_ERR_AGAIN) {
                 again++;
                 break;
@@ -202,7 +202,7 @@ static void test_zero_window(void)
     for (int round = 0; round < 2000 && recvd < 1000; round++) {
         braid_recv_info ri;
         int n;
-        while ((n = braid_recv(p.b, &ri, got, sizeof got, p.now)) > 0) {
+        while ((n = braid_endpoint_recv(p.b, &ri, got, sizeof got, p.now)) > 0) {
             if (n != 1000 || braid_load32(got) != (uint32_t)recvd)
                 bad++;
             recvd++;
@@ -211,7 +211,7 @@ static void test_zero_window(void)
             memset(msg, sent & 0xff, sizeof msg);
             braid_store32(msg, (uint32_t)sent);
             braid_send_info si = {0, 5, 0, 0};
-            if (braid_send(p.a, id, &si, msg, sizeof msg, p.now) != 0)
+            if (braid_assoc_send(p.a, id, &si, msg, sizeof msg, p.now) != 0)
                 break;
             sent++;
         }

@@ -215,7 +215,7 @@ static braid_assoc_id up(pair *p, braid_assoc_status *sa, braid_assoc_status *sb
 {
     braid_connect_opts o = {PB, 4, 4};
     braid_assoc_id id = 0;
-    CHECK_EQ(braid_connect(p->a, &p->addr_b, 1, &o, p->now, &id), 0);
+    CHECK_EQ(braid_assoc_connect(p->a, &p->addr_b, 1, &o, p->now, &id), 0);
     pump(p, 20);
     CHECK_EQ(braid_assoc_status_get(p->a, id, sa), 0);
     *idb = 0;
@@ -232,7 +232,7 @@ static int recv_all(braid_endpoint *ep, uint64_t now)
     uint8_t buf[256];
     braid_recv_info ri;
     int n = 0;
-    while (braid_recv(ep, &ri, buf, sizeof buf, now) >= 0)
+    while (braid_endpoint_recv(ep, &ri, buf, sizeof buf, now) >= 0)
         n++;
     return n;
 }
@@ -283,11 +283,11 @@ static void test_vtag_rules(void)
 static uint32_t next_tsn_of_a(pair *p, braid_assoc_id ida)
 {
     braid_send_info si = {0, 1, 0, 0};
-    CHECK_EQ(braid_send(p->a, ida, &si, "probe", 5, p->now), 0);
+    CHECK_EQ(braid_assoc_send(p->a, ida, &si, "probe", 5, p->now), 0);
     pump(p, 10);
     uint8_t buf[64];
     braid_recv_info ri;
-    CHECK_EQ(braid_recv(p->b, &ri, buf, sizeof buf, p->now), 5);
+    CHECK_EQ(braid_endpoint_recv(p->b, &ri, buf, sizeof buf, p->now), 5);
     return ri.tsn + 1;
 }
 
@@ -392,8 +392,8 @@ static void test_simultaneous_open(void)
     CHECK_EQ(pair_init(&p, 45, 1), 0);
     braid_connect_opts oa = {PB, 3, 3}, ob = {PA, 3, 3};
     braid_assoc_id ida, idb;
-    CHECK_EQ(braid_connect(p.a, &p.addr_b, 1, &oa, p.now, &ida), 0);
-    CHECK_EQ(braid_connect(p.b, &p.addr_a, 1, &ob, p.now, &idb), 0);
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &oa, p.now, &ida), 0);
+    CHECK_EQ(braid_assoc_connect(p.b, &p.addr_a, 1, &ob, p.now, &idb), 0);
     pump(&p, 40);
     braid_assoc_status sa, sb;
     CHECK_EQ(braid_assoc_status_get(p.a, ida, &sa), 0);
@@ -406,7 +406,7 @@ static void test_simultaneous_open(void)
     CHECK_EQ(count_events(p.a, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
     CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
     braid_send_info si = {1, 9, 0, 0};
-    CHECK_EQ(braid_send(p.a, ida, &si, "both ways", 9, p.now), 0);
+    CHECK_EQ(braid_assoc_send(p.a, ida, &si, "both ways", 9, p.now), 0);
     pump(&p, 10);
     CHECK_EQ(recv_all(p.b, p.now), 1);
     braid_endpoint_free(p.a);
@@ -435,7 +435,7 @@ static void test_peer_restart(void)
     CHECK_EQ(braid_endpoint_new(&p.a, &s, &h), 0);
     braid_connect_opts o = {PB, 4, 4};
     braid_assoc_id ida2;
-    CHECK_EQ(braid_connect(p.a, &p.addr_b, 1, &o, p.now, &ida2), 0);
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &o, p.now, &ida2), 0);
     pump(&p, 20);
     braid_assoc_status sa2, sb2;
     CHECK_EQ(braid_assoc_status_get(p.a, ida2, &sa2), 0);
@@ -445,7 +445,7 @@ static void test_peer_restart(void)
     CHECK_EQ(sb2.peer_vtag, sa2.local_vtag);
     CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_RESTART), 1);
     braid_send_info si = {0, 9, 0, 0};
-    CHECK_EQ(braid_send(p.a, ida2, &si, "again", 5, p.now), 0);
+    CHECK_EQ(braid_assoc_send(p.a, ida2, &si, "again", 5, p.now), 0);
     pump(&p, 10);
     CHECK_EQ(recv_all(p.b, p.now), 1);
     braid_endpoint_free(p.a);

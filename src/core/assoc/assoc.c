@@ -431,6 +431,7 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
                 braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
                 if (ev) {
                     ev->u.paddr.addr = d->addr;
+            ev->u.paddr.port = a->peer_port;
                     ev->u.paddr.state = BRAID_ADDR_AVAILABLE;
                 }
             }
@@ -624,6 +625,7 @@ static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t
         braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
         if (ev) {
             ev->u.paddr.addr = d->addr;
+            ev->u.paddr.port = a->peer_port;
             ev->u.paddr.state = was_down ? BRAID_ADDR_AVAILABLE : BRAID_ADDR_CONFIRMED;
         }
     }
@@ -766,6 +768,7 @@ static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
         braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
         if (ev) {
             ev->u.paddr.addr = d->addr;
+            ev->u.paddr.port = a->peer_port;
             ev->u.paddr.state = BRAID_ADDR_UNREACHABLE;
         }
         /* §6.4.1: move the primary to an active destination */

@@ -419,7 +419,7 @@ static braid_assoc *find_id(const braid_endpoint *ep, braid_assoc_id id)
     return NULL;
 }
 
-int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
+int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
                const void *data, size_t len, uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
@@ -444,7 +444,7 @@ int braid_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *inf
         return rc;
     ep->ctr.user_msgs_out++;
     if (info->flags & BRAID_SEND_EOF)
-        braid_shutdown(ep, id, now);
+        braid_assoc_shutdown(ep, id, now);
     return 0;
 }
 
@@ -484,7 +484,7 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     return (int)n;
 }
 
-int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now)
+int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now)
 {
     (void)now;
     for (braid_assoc *a = ep->assocs; a; a = a->next) {
@@ -497,7 +497,7 @@ int braid_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap,
 
 static braid_assoc *find_id(const braid_endpoint *ep, braid_assoc_id id);
 
-int braid_recv_assoc(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
                      size_t cap, uint64_t now)
 {
     (void)now;
@@ -544,7 +544,7 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
     return 0;
 }
 
-int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
+int braid_assoc_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
                   const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out)
 {
     if (!peers || n_peers == 0 || n_peers > BRAID_MAX_ADDRS || !opts || opts->peer_port == 0)
@@ -578,7 +578,7 @@ int braid_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
     return 0;
 }
 
-int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now)
+int braid_assoc_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
     if (!a)
@@ -601,7 +601,7 @@ int braid_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now)
     }
 }
 
-int braid_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
+int braid_assoc_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
                 uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
