@@ -202,6 +202,13 @@ int braid_assoc_readable(const braid_endpoint *ep, braid_assoc_id id);
 braid_assoc_id braid_next_readable(const braid_endpoint *ep, braid_assoc_id after);
 /* Bytes the send buffer still takes for the association (0 if none). */
 size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id);
+/* The association with this peer address and SCTP port, or 0. */
+braid_assoc_id braid_find_assoc(braid_endpoint *ep, const braid_addr *peer, uint16_t port);
+/* The peer's primary address and SCTP port (also after the end). */
+int braid_assoc_peer(const braid_endpoint *ep, braid_assoc_id id, braid_addr *addr,
+                     uint16_t *port);
+/* 1 while some association still has work (is up, or is shutting down). */
+int braid_endpoint_busy(const braid_endpoint *ep);
 /* Whether INITs from new peers are answered (a listening socket) or
  * refused with an ABORT (RFC 9260 §8.4 item 3). Default: answered. */
 void braid_endpoint_set_accept(braid_endpoint *ep, int accept);

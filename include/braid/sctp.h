@@ -1025,6 +1025,12 @@ struct sctp_recvv_rn {
  * after. braid_socket() makes a braid socket when protocol is IPPROTO_SCTP
  * (SOCK_STREAM: one-to-one, SOCK_SEQPACKET: one-to-many) and otherwise asks
  * the system for an ordinary one. */
+/* braid extension (level IPPROTO_SCTP, int): the local UDP port of the
+ * RFC 6951 encapsulation, set before listen/connect. A listener defaults to
+ * $BRAID_UDP_PORT or 9899, a connecting socket to an ephemeral port. The
+ * peer's port is SCTP_REMOTE_UDP_ENCAPS_PORT. */
+#define BRAID_SCTP_LOCAL_UDP_PORT 0x4272
+
 int braid_socket(int domain, int type, int protocol);
 int braid_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
 int braid_listen(int fd, int backlog);

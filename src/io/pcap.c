@@ -120,6 +120,13 @@ int braid_pcap_write(braid_pcap *p, uint64_t ts_ns, const braid_pcap_path *path,
     return 0;
 }
 
+int braid_pcap_flush(braid_pcap *p)
+{
+    if (!p->f)
+        return -EBADF;
+    return fflush(p->f) == 0 ? 0 : -EIO;
+}
+
 void braid_pcap_close(braid_pcap *p)
 {
     if (p->f)

@@ -36,6 +36,8 @@ int braid_pcap_open(braid_pcap *p, const char *path);
 /* Appends one packet (frame built internally) with a timestamp in ns. */
 int braid_pcap_write(braid_pcap *p, uint64_t ts_ns, const braid_pcap_path *path,
                      const uint8_t *sctp, size_t len);
+/* Pushes buffered records to the file: 0 or a negative errno. */
+int braid_pcap_flush(braid_pcap *p);
 void braid_pcap_close(braid_pcap *p);
 
 #endif

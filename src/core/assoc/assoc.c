@@ -50,6 +50,10 @@ static void rx_close_keep_data(braid_assoc *a)
 {
     if (!a->rx_init)
         return;
+    /* a partially delivered message will never complete: RFC 6458 §6.1.7 */
+    braid_reasm_abort_pd(&a->reasm);
+    if (braid_reasm_pd_aborted(&a->reasm))
+        braid_ep_push_event(a->ep, BRAID_EV_PARTIAL_DELIVERY_ABORTED, a->id);
     if (braid_reasm_ready_count(&a->reasm))
         return; /* freed with the association once read */
     braid_tsnmap_free(&a->tsnmap);
@@ -59,7 +63,7 @@ static void rx_close_keep_data(braid_assoc *a)
 
 bool braid_assoc_unread(const braid_assoc *a)
 {
-    return a->rx_init && braid_reasm_ready_count(&a->reasm) > 0;
+    return a->rx_init && braid_reasm_readable(&a->reasm);
 }
 
 void braid_assoc_free(braid_assoc *a)
@@ -337,7 +341,11 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
         ep->ctr.drop_out_of_window++;
         return;
     }
-    if (rwnd < d->payload_len && braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap))) {
+    /* ... except the next piece of a message under partial delivery that the
+     * user has read up to (§6.9): the window may be full of what queues
+     * behind it. One chunk past the window at most until it is read. */
+    if (rwnd < d->payload_len && braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap)) &&
+        !braid_reasm_pd_needs(&a->reasm, d, c.flags, false)) {
         ep->ctr.drop_rwnd_full++;
         return;
     }
@@ -379,14 +387,16 @@ static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t
         a->ctl |= CTL_SACK;
     else if (a->sack_at == BRAID_TIME_NEVER)
         a->sack_at = now + ep->cfg.sack_delay_ns;
-    if (braid_reasm_ready_count(&a->reasm) && !a->data_ready_signalled) {
+    /* §6.9: a full buffer that reading cannot free: deliver part of a message */
+    braid_reasm_pressure(&a->reasm,
+                         braid_assoc_local_rwnd(a) < ep->cfg.pmtu && !braid_reasm_peek(&a->reasm));
+    if (braid_reasm_peek(&a->reasm) && !a->data_ready_signalled) {
         a->data_ready_signalled = true;
         braid_ep_push_event(ep, BRAID_EV_DATA_READY, a->id);
     }
 }
 
 /* ---- SACK (RFC 9260 §6.2.1, §7.2) ---- */
-
 
 static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 {
@@ -431,7 +441,7 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
                 braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
                 if (ev) {
                     ev->u.paddr.addr = d->addr;
-            ev->u.paddr.port = a->peer_port;
+                    ev->u.paddr.port = a->peer_port;
                     ev->u.paddr.state = BRAID_ADDR_AVAILABLE;
                 }
             }
@@ -527,8 +537,7 @@ static void on_shutdown(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         a->ctl &= ~(uint32_t)CTL_SHUTDOWN;
         a->t2_at = now + a->dests[a->primary].rtt.rto;
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -634,8 +643,7 @@ static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t
 /* ---- dispatch ---- */
 
 /* RFC 9260 §8.5 and §8.5.1: is the packet's tag acceptable for this chunk? */
-static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t type,
-                    uint8_t flags)
+static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t type, uint8_t flags)
 {
     if (type == BRAID_CHUNK_ABORT || type == BRAID_CHUNK_SHUTDOWN_COMPLETE) {
         /* §8.5.1 B, C: own tag with T clear, or the peer's with T set */
@@ -646,9 +654,8 @@ static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t 
     return h->vtag == a->local_vtag; /* §8.5 */
 }
 
-void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
-                               const braid_common_header *h, const uint8_t *chunks, size_t len,
-                               uint64_t now)
+void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const braid_common_header *h,
+                               const uint8_t *chunks, size_t len, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
     braid_chunk_iter it;
@@ -684,15 +691,9 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_sack(a, &v, now);
             break;
-        case BRAID_CHUNK_HEARTBEAT:
-            on_heartbeat(a, path, &v);
-            break;
-        case BRAID_CHUNK_HEARTBEAT_ACK:
-            on_heartbeat_ack(a, &v, now);
-            break;
-        case BRAID_CHUNK_ABORT:
-            on_abort(a, &v);
-            return;
+        case BRAID_CHUNK_HEARTBEAT: on_heartbeat(a, path, &v); break;
+        case BRAID_CHUNK_HEARTBEAT_ACK: on_heartbeat_ack(a, &v, now); break;
+        case BRAID_CHUNK_ABORT: on_abort(a, &v); return;
         case BRAID_CHUNK_SHUTDOWN:
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_shutdown(a, &v, now);
@@ -702,19 +703,13 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
                 break; /* §8.5.1 E: treated as OOTB */
             on_shutdown_ack(a);
             return;
-        case BRAID_CHUNK_SHUTDOWN_COMPLETE:
-            on_shutdown_complete(a);
-            return;
+        case BRAID_CHUNK_SHUTDOWN_COMPLETE: on_shutdown_complete(a); return;
         case BRAID_CHUNK_ERROR:
             on_error_chunk(a, &v);
             braid_hs_on_error(a, &v, now);
             break;
-        case BRAID_CHUNK_INIT_ACK:
-            braid_hs_on_init_ack(a, path, &v, now);
-            break;
-        case BRAID_CHUNK_COOKIE_ACK:
-            braid_hs_on_cookie_ack(a, now);
-            break;
+        case BRAID_CHUNK_INIT_ACK: braid_hs_on_init_ack(a, path, &v, now); break;
+        case BRAID_CHUNK_COOKIE_ACK: braid_hs_on_cookie_ack(a, now); break;
         case BRAID_CHUNK_INIT:
         case BRAID_CHUNK_COOKIE_ECHO:
             break; /* only valid first in a packet (handled by the endpoint) */

@@ -165,7 +165,10 @@ braid_resp *braid_ep_resp_slot(braid_endpoint *ep)
     return r;
 }
 
-void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c) { *c = ep->ctr; }
+void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c)
+{
+    *c = ep->ctr;
+}
 
 /* RFC 9260 §8.4 item 8 and §8.5.1 B: answer an OOTB packet with an ABORT
  * carrying the sender's tag with the T bit clear, or our (absent) tag with
@@ -257,8 +260,7 @@ static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_c
             }
             break;
         }
-        default:
-            break;
+        default: break;
         }
         first = false;
     }
@@ -420,7 +422,7 @@ static braid_assoc *find_id(const braid_endpoint *ep, braid_assoc_id id)
 }
 
 int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
-               const void *data, size_t len, uint64_t now)
+                     const void *data, size_t len, uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
     (void)now;
@@ -468,13 +470,20 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
     info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
     size_t n = braid_rx_msg_read(m, buf, cap);
-    if (m->read_off == m->len) {
+    if (braid_rx_msg_done(m)) {
+        /* the read that returns a message's last byte ends the record
+         * (MSG_EOR); earlier pieces of a partial delivery do not */
         info->flags |= BRAID_RECV_EOR;
         braid_reasm_release(&a->reasm);
         ep->ctr.user_msgs_in++;
-        if (braid_reasm_ready_count(&a->reasm) == 0)
-            a->data_ready_signalled = false; /* the next arrival signals again */
     }
+    /* RFC 9260 §6.9: full, and nothing left to read that would free it:
+     * deliver part of a message (reading may also have ended one) */
+    if (a->state >= BRAID_STATE_ESTABLISHED && !a->freeing)
+        braid_reasm_pressure(&a->reasm, braid_assoc_local_rwnd(a) < ep->cfg.pmtu &&
+                                            !braid_reasm_peek(&a->reasm));
+    if (!braid_reasm_peek(&a->reasm))
+        a->data_ready_signalled = false; /* the next arrival signals again */
     /* RFC 9260 §6.2: when reading opens the window noticeably, tell the
      * peer (window update SACK) so a zero window does not stall. */
     uint32_t after = braid_assoc_local_rwnd(a);
@@ -484,7 +493,8 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     return (int)n;
 }
 
-int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now)
+int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap,
+                        uint64_t now)
 {
     (void)now;
     for (braid_assoc *a = ep->assocs; a; a = a->next) {
@@ -545,7 +555,7 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
 }
 
 int braid_assoc_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
-                  const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out)
+                        const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out)
 {
     if (!peers || n_peers == 0 || n_peers > BRAID_MAX_ADDRS || !opts || opts->peer_port == 0)
         return BRAID_ERR_INVAL;
@@ -596,13 +606,12 @@ int braid_assoc_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now)
         a->state = BRAID_STATE_SHUTDOWN_PENDING;
         braid_assoc_check_shutdown(a, now);
         return 0;
-    default:
-        return 0; /* already shutting down */
+    default: return 0; /* already shutting down */
     }
 }
 
 int braid_assoc_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
-                uint64_t now)
+                      uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
     (void)now;

@@ -224,8 +224,7 @@ static int scan_params(const braid_init_chunk *ic, const braid_path *path, init_
         case BRAID_PARAM_RANDOM:
         case BRAID_PARAM_CHUNK_LIST:
         case BRAID_PARAM_HMAC_ALGO:
-        case BRAID_PARAM_PADDING:
-            break; /* known; extensions we do not use yet are ignored */
+        case BRAID_PARAM_PADDING: break; /* known; extensions we do not use yet are ignored */
         default: {
             /* §3.2.1: the upper two bits decide */
             int act = braid_param_unknown_action(t.type);
@@ -280,9 +279,9 @@ int braid_hs_send_init(braid_assoc *a, uint64_t now)
 }
 
 /* Queues an INIT ACK (stateless, in the endpoint's reply ring). */
-static void send_init_ack(braid_endpoint *ep, const braid_path *path,
-                          const braid_common_header *h, const braid_init_chunk *init,
-                          const init_info *ii, const cookie *ck, uint16_t os, uint16_t mis)
+static void send_init_ack(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
+                          const braid_init_chunk *init, const init_info *ii, const cookie *ck,
+                          uint16_t os, uint16_t mis)
 {
     braid_resp *r = braid_ep_resp_slot(ep);
     if (!r)
@@ -323,8 +322,8 @@ static void send_init_ack(braid_endpoint *ep, const braid_path *path,
     r->path.remote = path->remote;
 }
 
-static void send_abort_tag(braid_endpoint *ep, const braid_path *path,
-                           const braid_common_header *h, uint32_t vtag, uint16_t cause)
+static void send_abort_tag(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
+                           uint32_t vtag, uint16_t cause)
 {
     braid_resp *r = braid_ep_resp_slot(ep);
     if (!r)

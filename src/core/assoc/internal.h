@@ -24,7 +24,7 @@
 
 #define BRAID_COOKIE_KEY_LEN 32
 #define BRAID_MAC_LEN 32
-#define BRAID_RESP_QUEUE 64   /* stateless replies waiting to be sent */
+#define BRAID_RESP_QUEUE 64    /* stateless replies waiting to be sent */
 #define BRAID_RESP_MAX_LEN 512 /* INIT ACK with cookie, ABORT, ERROR */
 #define BRAID_HB_INFO_MAX 64   /* heartbeat info we echo back (bigger: truncated reply refused) */
 #define BRAID_ABORT_INFO_MAX 128
@@ -117,9 +117,9 @@ struct braid_assoc {
     uint64_t sack_at;         /* delayed SACK deadline */
     uint32_t last_rwnd_sent;
     bool data_ready_signalled;
-    bool rx_init; /* tsnmap/reasm/outq set up */
-    bool sack_since_t3;    /* the peer answered since the last T3 expiry */
-    bool fast_rtx_pending; /* send marked chunks now, ignoring cwnd (§7.2.4 item 3) */
+    bool rx_init;             /* tsnmap/reasm/outq set up */
+    bool sack_since_t3;       /* the peer answered since the last T3 expiry */
+    bool fast_rtx_pending;    /* send marked chunks now, ignoring cwnd (§7.2.4 item 3) */
     uint32_t preservative_ms; /* Cookie Preservative for the next INIT (§5.2.6) */
 
     /* pending control output */
@@ -197,9 +197,8 @@ void braid_assoc_established(braid_assoc *a, uint64_t now);
 void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_t info_len);
 /* Processes the chunks of a packet (chunks: the bytes after the common
  * header, or after a leading COOKIE ECHO). */
-void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path,
-                               const braid_common_header *h, const uint8_t *chunks, size_t len,
-                               uint64_t now);
+void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const braid_common_header *h,
+                               const uint8_t *chunks, size_t len, uint64_t now);
 /* Received messages not yet read (kept after the association ended). */
 bool braid_assoc_unread(const braid_assoc *a);
 /* Hands queued data back (SEND_FAILED) and drops receive state. */
@@ -226,8 +225,7 @@ void braid_hs_on_error(braid_assoc *a, const braid_chunk_view *v, uint64_t now);
 size_t braid_hs_write_init(braid_assoc *a, braid_wr *w);
 
 /* output.c */
-int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap,
-                          uint64_t now);
+int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap, uint64_t now);
 bool braid_assoc_has_output(const braid_assoc *a, uint64_t now);
 
 /* Copies an address's IP and port into a path's local side. */

@@ -80,8 +80,8 @@ static int add_sack(braid_assoc *a, braid_pkt_builder *b)
     uint32_t rwnd = braid_assoc_local_rwnd(a);
     size_t mark = b->w.off;
     /* RFC 9260 §3.3.4 */
-    int rc = braid_sack_write_arrays(&b->w, braid_tsnmap_cum(&a->tsnmap), rwnd, gaps,
-                                     (uint16_t)ng, dups, (uint16_t)nd);
+    int rc = braid_sack_write_arrays(&b->w, braid_tsnmap_cum(&a->tsnmap), rwnd, gaps, (uint16_t)ng,
+                                     dups, (uint16_t)nd);
     if (rc < 0) {
         b->w.off = mark;
         b->w.err = false;
@@ -98,8 +98,7 @@ static int add_sack(braid_assoc *a, braid_pkt_builder *b)
 }
 
 /* A packet for one destination holding only heartbeat traffic. */
-static int heartbeat_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap,
-                         uint64_t now)
+static int heartbeat_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap, uint64_t now)
 {
     for (unsigned i = 0; i < a->n_dests; i++) {
         braid_dest *d = &a->dests[i];
@@ -315,8 +314,7 @@ static int data_into(braid_assoc *a, braid_pkt_builder *b, unsigned d, uint64_t 
     return added;
 }
 
-int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap,
-                          uint64_t now)
+int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap, uint64_t now)
 {
     braid_pkt_builder b;
     unsigned d = choose_dest(a);
@@ -336,8 +334,7 @@ int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t
      * the current one is in trouble */
     if (a->rx_init && a->outq.n_rtx && a->dests[d].error_count > 0) {
         for (unsigned i = 0; i < a->n_dests; i++)
-            if (i != d && a->dests[i].active &&
-                a->dests[i].error_count < a->dests[d].error_count) {
+            if (i != d && a->dests[i].active && a->dests[i].error_count < a->dests[d].error_count) {
                 d = i;
                 break;
             }

@@ -34,9 +34,15 @@ size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id)
     return used >= ep->cfg.sndbuf ? 0 : ep->cfg.sndbuf - used;
 }
 
-void braid_endpoint_set_accept(braid_endpoint *ep, int accept) { ep->accept = accept != 0; }
+void braid_endpoint_set_accept(braid_endpoint *ep, int accept)
+{
+    ep->accept = accept != 0;
+}
 
-void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s) { *s = ep->cfg; }
+void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s)
+{
+    *s = ep->cfg;
+}
 
 int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s)
 {
@@ -55,5 +61,29 @@ int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s)
             a->dests[i].rtt.rto_min = s->rto_min_ns;
             a->dests[i].rtt.rto_max = s->rto_max_ns;
         }
+    return 0;
+}
+
+braid_assoc_id braid_find_assoc(braid_endpoint *ep, const braid_addr *peer, uint16_t port)
+{
+    braid_assoc *a = braid_ep_find_assoc(ep, peer, port);
+    return a ? a->id : 0;
+}
+
+int braid_assoc_peer(const braid_endpoint *ep, braid_assoc_id id, braid_addr *addr, uint16_t *port)
+{
+    const braid_assoc *a = by_id(ep, id);
+    if (!a || a->n_dests == 0)
+        return BRAID_ERR_NOTFOUND;
+    *addr = a->dests[a->primary].addr;
+    *port = a->peer_port;
+    return 0;
+}
+
+int braid_endpoint_busy(const braid_endpoint *ep)
+{
+    for (const braid_assoc *a = ep->assocs; a; a = a->next)
+        if (!a->freeing || a->ctl)
+            return 1;
     return 0;
 }

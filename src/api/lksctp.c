@@ -1,0 +1,454 @@
+/*
+ * The lksctp library calls of RFC 6458 §9 on top of braid's socket calls:
+ * sctp_bindx, sctp_connectx, sctp_peeloff, sctp_getpaddrs/getladdrs,
+ * sctp_opt_info, sctp_sendmsg/send/sendv, sctp_recvmsg/recvv.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+int sctp_getaddrlen(sa_family_t family)
+{
+    if (family == AF_INET)
+        return sizeof(struct sockaddr_in);
+    if (family == AF_INET6)
+        return sizeof(struct sockaddr_in6);
+    errno = EINVAL;
+    return -1;
+}
+
+/* Walks a packed array of addresses (RFC 6458 §9.1). */
+static int packed_next(const uint8_t **p, struct sockaddr **sa, socklen_t *len)
+{
+    const struct sockaddr *s = (const struct sockaddr *)*p;
+    int l = sctp_getaddrlen(s->sa_family);
+    if (l < 0)
+        return -EINVAL;
+    *sa = (struct sockaddr *)(uintptr_t)s;
+    *len = (socklen_t)l;
+    *p += l;
+    return 0;
+}
+
+int sctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
+{
+    bsock *s = bs_get(sd);
+    if (!s)
+        return fail(bs_is_braid(sd) ? EBADF : ENOTSOCK);
+    int rc = 0;
+    if (!addrs)
+        rc = -EFAULT;
+    else if (addrcnt <= 0)
+        rc = -EINVAL;
+    else if (flags == SCTP_BINDX_REM_ADDR)
+        rc = -EOPNOTSUPP; /* removing needs ASCONF (RFC 5061), not supported yet */
+    else if (flags != SCTP_BINDX_ADD_ADDR)
+        rc = -EINVAL;
+    const uint8_t *p = (const uint8_t *)addrs;
+    for (int i = 0; rc == 0 && i < addrcnt; i++) {
+        struct sockaddr *sa;
+        socklen_t len;
+        rc = packed_next(&p, &sa, &len);
+        if (rc == 0)
+            rc = bind_add(s, sa, len);
+    }
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
+{
+    bsock *s = bs_get(sd);
+    if (!s)
+        return fail(ENOTSOCK);
+    int rc = 0;
+    braid_addr peers[BRAID_MAX_ADDRS];
+    uint16_t port = 0;
+    unsigned n = 0;
+    if (!addrs)
+        rc = -EFAULT;
+    else if (addrcnt <= 0 || addrcnt > BRAID_MAX_ADDRS)
+        rc = -EINVAL;
+    const uint8_t *p = (const uint8_t *)addrs;
+    for (int i = 0; rc == 0 && i < addrcnt; i++) {
+        struct sockaddr *sa;
+        socklen_t len;
+        uint16_t pp;
+        rc = packed_next(&p, &sa, &len);
+        if (rc == 0)
+            rc = addr_from_sockaddr(sa, len, &peers[n], &pp);
+        if (rc == 0 && (pp == 0 || (port && pp != port)))
+            rc = -EINVAL; /* one peer: one port */
+        port = pp;
+        n++;
+    }
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    if (rc == 0 && s->type == SOCK_STREAM && s->assoc)
+        rc = s->connecting ? -EALREADY : -EISCONN;
+    braid_assoc_id aid = 0;
+    if (rc == 0)
+        rc = connect_locked(s, peers, n, port, &aid);
+    if (rc == 0) {
+        if (s->type == SOCK_STREAM) {
+            s->assoc = aid;
+            s->connecting = true;
+        }
+        if (id)
+            *id = (sctp_assoc_t)aid;
+        /* RFC 6458 §9.9: like connect(); blocking sockets wait for COMM_UP */
+        if (s->nonblock) {
+            rc = -EINPROGRESS;
+        } else {
+            for (;;) {
+                stack_pump(st, braid_now_ns());
+                braid_assoc_status as;
+                if (braid_assoc_status_get(st->ep, aid, &as) < 0) {
+                    rc = s->so_error ? -s->so_error : -ECONNREFUSED;
+                    break;
+                }
+                if (as.state >= BRAID_STATE_ESTABLISHED)
+                    break;
+                if (stack_wait(st, s, POLLOUT, 0) == -EINTR) {
+                    rc = -EINTR;
+                    break;
+                }
+            }
+            if (s->type == SOCK_STREAM)
+                s->connecting = false;
+        }
+    }
+    stack_update_ready(st);
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
+{
+    bsock *s = bs_get(sd);
+    if (!s)
+        return fail(ENOTSOCK);
+    int rc = 0, nfd = -1;
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    braid_assoc_status as;
+    if (s->type != SOCK_SEQPACKET || s->peeled)
+        rc = -EINVAL; /* RFC 6458 §9.2: one-to-many sockets only */
+    else if (!st->ep || braid_assoc_status_get(st->ep, (braid_assoc_id)assoc_id, &as) < 0 ||
+             stack_owner(st, (braid_assoc_id)assoc_id) != s)
+        rc = -EINVAL;
+    if (rc == 0) {
+        bsock *c = bs_new(s->family, SOCK_STREAM, st);
+        if (!c) {
+            rc = -ENFILE;
+        } else {
+            c->peeled = true;
+            c->assoc = (braid_assoc_id)assoc_id;
+            c->events = s->events;
+            c->recvrcvinfo = s->recvrcvinfo;
+            c->default_send = s->default_send;
+            c->nonblock = (flags & SOCK_NONBLOCK) != 0;
+            /* notifications of that association move with it */
+            bnote **pp = &s->nhead, *prev = NULL;
+            while (*pp) {
+                bnote *n = *pp;
+                if (n->assoc == assoc_id) {
+                    *pp = n->next;
+                    if (s->ntail == n)
+                        s->ntail = prev;
+                    s->n_notes--;
+                    n->next = NULL;
+                    if (c->ntail)
+                        c->ntail->next = n;
+                    else
+                        c->nhead = n;
+                    c->ntail = n;
+                    c->n_notes++;
+                } else {
+                    prev = n;
+                    pp = &n->next;
+                }
+            }
+            nfd = c->fd;
+            stack_update_ready(st);
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : nfd;
+}
+
+int sctp_peeloff(int sd, sctp_assoc_t assoc_id)
+{
+    return sctp_peeloff_flags(sd, assoc_id, 0);
+}
+
+int sctp_opt_info(int sd, sctp_assoc_t id, int opt, void *arg, socklen_t *size)
+{
+    if (!arg || !size)
+        return fail(EFAULT);
+    /* RFC 6458 §9.7: the association id goes in the first field */
+    if (*size >= (socklen_t)sizeof(sctp_assoc_t))
+        memcpy(arg, &id, sizeof id);
+    return braid_getsockopt(sd, IPPROTO_SCTP, opt, arg, size);
+}
+
+/* Packed addresses of one side of an association. */
+static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer)
+{
+    if (!addrs)
+        return fail(EFAULT);
+    bsock *s = bs_get(sd);
+    if (!s)
+        return fail(ENOTSOCK);
+    bstack *st = s->st;
+    int rc = 0;
+    pthread_mutex_lock(&st->lock);
+    braid_addr list[BRAID_MAX_ADDRS];
+    uint16_t port = 0;
+    unsigned n = 0;
+    if (peer) {
+        braid_assoc_id aid = (s->type == SOCK_STREAM || s->peeled) ? s->assoc : (braid_assoc_id)id;
+        braid_assoc_status as;
+        if (!st->ep || !aid || braid_assoc_status_get(st->ep, aid, &as) < 0) {
+            rc = -ENOTCONN;
+        } else {
+            for (unsigned i = 0; i < as.n_paths; i++)
+                list[n++] = as.paths[i].addr;
+            port = as.peer_port;
+        }
+    } else {
+        for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
+            list[n++] = st->cfg.local_addrs[i];
+        if (n == 0) { /* wildcard */
+            memset(&list[0], 0, sizeof list[0]);
+            list[0].family = s->family == AF_INET6 ? 6 : 4;
+            n = 1;
+        }
+        port = st->cfg.local_port;
+    }
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    if (rc < 0)
+        return fail(-rc);
+    uint8_t *buf = malloc(n * sizeof(struct sockaddr_in6) + 1);
+    if (!buf)
+        return fail(ENOMEM);
+    size_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct sockaddr_storage ss;
+        socklen_t l = addr_to_sockaddr(&list[i], port, s->family, &ss);
+        memcpy(buf + off, &ss, l);
+        off += l;
+    }
+    *addrs = (struct sockaddr *)buf;
+    return (int)n;
+}
+
+int sctp_getpaddrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
+{
+    return get_addrs(sd, id, addrs, true);
+}
+int sctp_getladdrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
+{
+    return get_addrs(sd, id, addrs, false);
+}
+int sctp_freepaddrs(struct sockaddr *addrs)
+{
+    free(addrs);
+    return 0;
+}
+int sctp_freeladdrs(struct sockaddr *addrs)
+{
+    free(addrs);
+    return 0;
+}
+
+static ssize_t send_with_sndrcv(int s, const void *msg, size_t len, const struct sockaddr *to,
+                                socklen_t tolen, const struct sctp_sndrcvinfo *info, int flags)
+{
+    struct iovec iov = {(void *)(uintptr_t)msg, len};
+    union {
+        struct cmsghdr h;
+        uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+    } cbuf;
+    memset(&cbuf, 0, sizeof cbuf);
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = (void *)(uintptr_t)to;
+    m.msg_namelen = tolen;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = cbuf.b;
+    m.msg_controllen = sizeof cbuf.b;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = IPPROTO_SCTP;
+    c->cmsg_type = SCTP_SNDRCV;
+    c->cmsg_len = CMSG_LEN(sizeof *info);
+    memcpy(CMSG_DATA(c), info, sizeof *info);
+    return braid_sendmsg(s, &m, flags);
+}
+
+int sctp_sendmsg(int s, const void *msg, size_t len, struct sockaddr *to, socklen_t tolen,
+                 uint32_t ppid, uint32_t flags, uint16_t stream_no, uint32_t timetolive,
+                 uint32_t context)
+{
+    struct sctp_sndrcvinfo i;
+    memset(&i, 0, sizeof i);
+    i.sinfo_ppid = ppid;
+    i.sinfo_flags = (uint16_t)flags;
+    i.sinfo_stream = stream_no;
+    i.sinfo_timetolive = timetolive;
+    i.sinfo_context = context;
+    return (int)send_with_sndrcv(s, msg, len, to, tolen, &i, 0);
+}
+
+int sctp_send(int s, const void *msg, size_t len, const struct sctp_sndrcvinfo *sinfo, int flags)
+{
+    struct sctp_sndrcvinfo zero;
+    if (!sinfo) {
+        memset(&zero, 0, sizeof zero);
+        sinfo = &zero;
+    }
+    return (int)send_with_sndrcv(s, msg, len, NULL, 0, sinfo, flags);
+}
+
+int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addrs, int addrcnt,
+               void *info, socklen_t infolen, unsigned int infotype, int flags)
+{
+    if (iovcnt < 0 || (iovcnt && !iov) || addrcnt < 0)
+        return fail(EINVAL);
+    struct sctp_sndinfo snd;
+    bool have = false;
+    if (infotype == SCTP_SENDV_SNDINFO) {
+        if (!info || infolen < (socklen_t)sizeof snd)
+            return fail(EINVAL);
+        memcpy(&snd, info, sizeof snd);
+        have = true;
+    } else if (infotype == SCTP_SENDV_SPA) {
+        struct sctp_sendv_spa spa;
+        if (!info || infolen < (socklen_t)sizeof spa)
+            return fail(EINVAL);
+        memcpy(&spa, info, sizeof spa);
+        if (spa.sendv_flags & SCTP_SEND_SNDINFO_VALID) {
+            snd = spa.sendv_sndinfo;
+            have = true;
+        }
+    } else if (infotype != SCTP_SENDV_NOINFO && infotype != SCTP_SENDV_PRINFO &&
+               infotype != SCTP_SENDV_AUTHINFO) {
+        return fail(EINVAL);
+    }
+    union {
+        struct cmsghdr h;
+        uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndinfo))];
+    } cbuf;
+    memset(&cbuf, 0, sizeof cbuf);
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    /* several addresses name one peer: the first is where the message goes
+     * (a new association with all of them would be sctp_connectx) */
+    if (addrs && addrcnt > 0) {
+        m.msg_name = addrs;
+        int l = sctp_getaddrlen(addrs->sa_family);
+        if (l < 0)
+            return -1;
+        m.msg_namelen = (socklen_t)l;
+    }
+    m.msg_iov = (struct iovec *)(uintptr_t)iov;
+    m.msg_iovlen = (size_t)iovcnt;
+    if (have) {
+        m.msg_control = cbuf.b;
+        m.msg_controllen = sizeof cbuf.b;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = IPPROTO_SCTP;
+        c->cmsg_type = SCTP_SNDINFO;
+        c->cmsg_len = CMSG_LEN(sizeof snd);
+        memcpy(CMSG_DATA(c), &snd, sizeof snd);
+    }
+    return (int)braid_sendmsg(s, &m, flags);
+}
+
+int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, socklen_t *fromlen,
+                 struct sctp_sndrcvinfo *sinfo, int *msg_flags)
+{
+    struct iovec iov = {msg, len};
+    union {
+        struct cmsghdr h;
+        uint8_t
+            b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) + CMSG_SPACE(sizeof(struct sctp_rcvinfo))];
+    } cbuf;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = from;
+    m.msg_namelen = fromlen ? *fromlen : 0;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = cbuf.b;
+    m.msg_controllen = sizeof cbuf.b;
+    ssize_t n = braid_recvmsg(s, &m, msg_flags ? *msg_flags : 0);
+    if (n < 0)
+        return -1;
+    if (fromlen)
+        *fromlen = m.msg_namelen;
+    if (msg_flags)
+        *msg_flags = m.msg_flags;
+    if (sinfo) {
+        memset(sinfo, 0, sizeof *sinfo);
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+            if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_SNDRCV)
+                memcpy(sinfo, CMSG_DATA(c), sizeof *sinfo);
+    }
+    return (int)n;
+}
+
+int sctp_recvv(int s, const struct iovec *iov, int iovlen, struct sockaddr *from,
+               socklen_t *fromlen, void *info, socklen_t *infolen, unsigned int *infotype,
+               int *flags)
+{
+    if (iovlen < 0 || (iovlen && !iov))
+        return fail(EINVAL);
+    union {
+        struct cmsghdr h;
+        uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) +
+                  CMSG_SPACE(sizeof(struct sctp_rcvinfo)) +
+                  CMSG_SPACE(sizeof(struct sctp_nxtinfo))];
+    } cbuf;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = from;
+    m.msg_namelen = fromlen ? *fromlen : 0;
+    m.msg_iov = (struct iovec *)(uintptr_t)iov;
+    m.msg_iovlen = (size_t)iovlen;
+    m.msg_control = cbuf.b;
+    m.msg_controllen = sizeof cbuf.b;
+    ssize_t n = braid_recvmsg(s, &m, flags ? *flags : 0);
+    if (n < 0)
+        return -1;
+    if (fromlen)
+        *fromlen = m.msg_namelen;
+    if (flags)
+        *flags = m.msg_flags;
+    if (infotype)
+        *infotype = SCTP_RECVV_NOINFO;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_RCVINFO && info && infolen &&
+            *infolen >= (socklen_t)sizeof(struct sctp_rcvinfo)) {
+            memcpy(info, CMSG_DATA(c), sizeof(struct sctp_rcvinfo));
+            *infolen = sizeof(struct sctp_rcvinfo);
+            if (infotype)
+                *infotype = SCTP_RECVV_RCVINFO;
+        }
+    }
+    return (int)n;
+}

@@ -1,0 +1,497 @@
+/*
+ * Sending and receiving: sendmsg/recvmsg with SCTP_SNDRCV, SCTP_SNDINFO,
+ * SCTP_RCVINFO and SCTP_NXTINFO ancillary data (RFC 6458 §5.3), the flags
+ * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER,
+ * notifications in line (MSG_NOTIFICATION), partial reads (MSG_EOR).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
+                   braid_assoc_id *out);
+
+static ssize_t fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+static size_t iov_total(const struct msghdr *m)
+{
+    size_t t = 0;
+    for (size_t i = 0; i < (size_t)m->msg_iovlen; i++)
+        t += m->msg_iov[i].iov_len;
+    return t;
+}
+
+/* Copies up to len bytes of src into the iovecs. */
+static size_t iov_fill(const struct msghdr *m, const uint8_t *src, size_t len)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < (size_t)m->msg_iovlen && done < len; i++) {
+        size_t n = m->msg_iov[i].iov_len;
+        if (n > len - done)
+            n = len - done;
+        memcpy(m->msg_iov[i].iov_base, src + done, n);
+        done += n;
+    }
+    return done;
+}
+
+/* ---- send ---- */
+
+typedef struct send_params {
+    uint16_t sid;
+    uint16_t flags; /* SCTP_* send flags */
+    uint32_t ppid;
+    uint32_t context;
+    sctp_assoc_t assoc;
+} send_params;
+
+static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
+{
+    p->sid = s->default_send.sinfo_stream;
+    p->flags = s->default_send.sinfo_flags;
+    p->ppid = s->default_send.sinfo_ppid;
+    p->context = s->default_send.sinfo_context;
+    p->assoc = s->default_send.sinfo_assoc_id;
+    if (!m->msg_control || m->msg_controllen == 0)
+        return 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c;
+         c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+        if (c->cmsg_level != IPPROTO_SCTP)
+            continue;
+        if (c->cmsg_type == SCTP_SNDRCV) {
+            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_sndrcvinfo)))
+                return -EINVAL;
+            struct sctp_sndrcvinfo i;
+            memcpy(&i, CMSG_DATA(c), sizeof i);
+            p->sid = i.sinfo_stream;
+            p->flags = i.sinfo_flags;
+            p->ppid = i.sinfo_ppid;
+            p->context = i.sinfo_context;
+            p->assoc = i.sinfo_assoc_id;
+        } else if (c->cmsg_type == SCTP_SNDINFO) {
+            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_sndinfo)))
+                return -EINVAL;
+            struct sctp_sndinfo i;
+            memcpy(&i, CMSG_DATA(c), sizeof i);
+            p->sid = i.snd_sid;
+            p->flags = i.snd_flags;
+            p->ppid = i.snd_ppid;
+            p->context = i.snd_context;
+            p->assoc = i.snd_assoc_id;
+        } else if (c->cmsg_type == SCTP_INIT || c->cmsg_type == SCTP_PRINFO ||
+                   c->cmsg_type == SCTP_AUTHINFO || c->cmsg_type == SCTP_DSTADDRV4 ||
+                   c->cmsg_type == SCTP_DSTADDRV6) {
+            continue; /* accepted; PR-SCTP and AUTH are not negotiated yet */
+        } else {
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* One message to one association; st locked. 0, or a negative errno. */
+static int send_one(bsock *s, braid_assoc_id id, const send_params *p, const uint8_t *data,
+                    size_t len)
+{
+    bstack *st = s->st;
+    uint64_t now = braid_now_ns();
+    if (p->flags & SCTP_ABORT) {
+        /* RFC 6458 §5.3.4: the message is the reason carried in the ABORT */
+        int rc = braid_assoc_abort(st->ep, id, data, len, now);
+        return rc < 0 ? -EINVAL : 0;
+    }
+    if (len) {
+        braid_send_info si = {p->sid, p->ppid, 0, p->context};
+        if (p->flags & SCTP_UNORDERED)
+            si.flags |= BRAID_SEND_UNORDERED;
+        int rc = braid_assoc_send(st->ep, id, &si, data, len, now);
+        switch (rc) {
+        case 0: break;
+        case BRAID_ERR_AGAIN: return -EAGAIN;
+        case BRAID_ERR_MSGSIZE: return -EMSGSIZE;
+        case BRAID_ERR_STATE: return -EPIPE;
+        case BRAID_ERR_NOTFOUND: return s->type == SOCK_STREAM ? -EPIPE : -EINVAL;
+        case BRAID_ERR_NOMEM: return -ENOMEM;
+        default: return -EINVAL; /* e.g. a stream beyond those negotiated */
+        }
+    }
+    if (p->flags & SCTP_EOF) /* RFC 6458 §5.3.4: graceful shutdown of this association */
+        braid_assoc_shutdown(st->ep, id, now);
+    return 0;
+}
+
+/* The association a one-to-many send goes to: by id, by address, or a new
+ * one (implicit setup, RFC 6458 §4.1.8). */
+static int target_assoc(bsock *s, const struct msghdr *m, const send_params *p, braid_assoc_id *out)
+{
+    bstack *st = s->st;
+    if (p->assoc) {
+        braid_assoc_status as;
+        if (!st->ep || braid_assoc_status_get(st->ep, (braid_assoc_id)p->assoc, &as) < 0)
+            return -EINVAL;
+        *out = (braid_assoc_id)p->assoc;
+        return 0;
+    }
+    if (!m->msg_name)
+        return -EDESTADDRREQ;
+    braid_addr a;
+    uint16_t port;
+    int rc = addr_from_sockaddr(m->msg_name, m->msg_namelen, &a, &port);
+    if (rc < 0)
+        return rc;
+    if (st->ep) {
+        braid_assoc_id id = braid_find_assoc(st->ep, &a, port);
+        if (id) {
+            *out = id;
+            return 0;
+        }
+    }
+    if (p->flags & (SCTP_ABORT | SCTP_EOF))
+        return -EINVAL; /* nothing to end */
+    return connect_locked(s, &a, 1, port, out);
+}
+
+static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
+{
+    bstack *st = s->st;
+    send_params p;
+    int rc = parse_send_cmsg(s, m, &p);
+    if (rc < 0)
+        return fail(-rc);
+    size_t len = iov_total(m);
+    uint8_t stackbuf[2048];
+    const uint8_t *data = NULL;
+    uint8_t *heap = NULL;
+    if (m->msg_iovlen == 1) {
+        data = m->msg_iov[0].iov_base;
+    } else if (len) {
+        heap = len <= sizeof stackbuf ? stackbuf : malloc(len);
+        if (!heap)
+            return fail(ENOMEM);
+        size_t off = 0;
+        for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
+            memcpy(heap + off, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
+            off += m->msg_iov[i].iov_len;
+        }
+        data = heap;
+    }
+    if (len && !data)
+        rc = -EFAULT;
+    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
+    pthread_mutex_lock(&st->lock);
+    if (rc == 0 && len == 0 && !(p.flags & (SCTP_EOF | SCTP_ABORT)))
+        rc = -EINVAL;
+    while (rc == 0) {
+        stack_pump(st, braid_now_ns());
+        if (s->type == SOCK_STREAM && !s->peeled) {
+            if (s->so_error && s->eof)
+                rc = -EPIPE;
+            else if (!s->assoc || s->listening)
+                rc = -ENOTCONN;
+            else if (s->shut_wr)
+                rc = -EPIPE;
+            else
+                rc = send_one(s, s->assoc, &p, data, len);
+        } else if (s->peeled) {
+            rc = send_one(s, s->assoc, &p, data, len);
+        } else if (p.flags & SCTP_SENDALL) {
+            /* RFC 6458 §5.3.4: to every association of the socket */
+            int sent = 0;
+            for (braid_assoc_id id = 1; id < 100000; id++) {
+                braid_assoc_status as;
+                if (braid_assoc_status_get(st->ep, id, &as) < 0 || stack_owner(st, id) != s)
+                    continue;
+                if (send_one(s, id, &p, data, len) == 0)
+                    sent++;
+            }
+            rc = 0;
+            (void)sent;
+        } else {
+            braid_assoc_id id = 0;
+            rc = target_assoc(s, m, &p, &id);
+            if (rc == 0)
+                rc = send_one(s, id, &p, data, len);
+        }
+        if (rc != -EAGAIN)
+            break;
+        if (nonblock)
+            break;
+        /* wait for acknowledgements to free the send buffer */
+        uint64_t cap = braid_now_ns() + 5000000ull;
+        int w = stack_wait(st, s, 0, deadline && deadline < cap ? deadline : cap);
+        if (deadline && braid_now_ns() >= deadline)
+            break;
+        if (w == -EINTR) {
+            rc = -EINTR;
+            break;
+        }
+        rc = 0;
+    }
+    stack_flush(st, braid_now_ns());
+    stack_update_ready(st);
+    pthread_mutex_unlock(&st->lock);
+    if (heap && heap != stackbuf)
+        free(heap);
+    if (rc < 0)
+        return fail(-rc);
+    return (ssize_t)len;
+}
+
+ssize_t braid_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return sendmsg(fd, m, flags);
+    ssize_t r = m ? do_sendmsg(s, m, flags) : fail(EFAULT);
+    bs_put(s);
+    return r;
+}
+
+ssize_t braid_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+                     socklen_t tolen)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return sendto(fd, buf, len, flags, to, tolen);
+    struct iovec iov = {(void *)(uintptr_t)buf, len};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = (void *)(uintptr_t)to;
+    m.msg_namelen = tolen;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    ssize_t r = do_sendmsg(s, &m, flags);
+    bs_put(s);
+    return r;
+}
+
+ssize_t braid_send(int fd, const void *buf, size_t len, int flags)
+{
+    if (!bs_is_braid(fd))
+        return send(fd, buf, len, flags);
+    return braid_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t braid_write(int fd, const void *buf, size_t len)
+{
+    if (!bs_is_braid(fd))
+        return write(fd, buf, len);
+    return braid_sendto(fd, buf, len, 0, NULL, 0);
+}
+
+/* ---- receive ---- */
+
+static void put_cmsg(struct msghdr *m, size_t *used, int type, const void *data, size_t len)
+{
+    size_t need = CMSG_SPACE(len);
+    if (!m->msg_control || *used + need > m->msg_controllen) {
+        m->msg_flags |= MSG_CTRUNC;
+        return;
+    }
+    struct cmsghdr *c = (struct cmsghdr *)((uint8_t *)m->msg_control + *used);
+    c->cmsg_level = IPPROTO_SCTP;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(c), data, len);
+    *used += need;
+}
+
+/* The first notification that may be read now (an association's end waits
+ * for the data it left behind). */
+static bnote *take_note(bsock *s)
+{
+    bnote *prev = NULL;
+    for (bnote *n = s->nhead; n; prev = n, n = n->next) {
+        if (n->after_data && s->st->ep && braid_assoc_readable(s->st->ep, (braid_assoc_id)n->assoc))
+            continue;
+        if (prev)
+            prev->next = n->next;
+        else
+            s->nhead = n->next;
+        if (s->ntail == n)
+            s->ntail = prev;
+        s->n_notes--;
+        return n;
+    }
+    return NULL;
+}
+
+/* st locked: one notification or message piece, or -EAGAIN. */
+static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
+{
+    bstack *st = s->st;
+    size_t cap = iov_total(m);
+    size_t cused = 0;
+    m->msg_flags = 0;
+    bnote *n = take_note(s);
+    if (n) {
+        size_t got = iov_fill(m, n->data, n->len);
+        m->msg_flags = MSG_NOTIFICATION | MSG_EOR;
+        if (got < n->len)
+            m->msg_flags |= MSG_TRUNC;
+        m->msg_controllen = 0;
+        free(n);
+        return (ssize_t)got;
+    }
+    if (!st->ep)
+        return -EAGAIN;
+    braid_assoc_id id = 0;
+    if (s->type == SOCK_STREAM || s->peeled) {
+        id = s->assoc;
+    } else {
+        for (braid_assoc_id x = braid_next_readable(st->ep, 0); x;
+             x = braid_next_readable(st->ep, x))
+            if (stack_owner(st, x) == s) {
+                id = x;
+                break;
+            }
+    }
+    if (!id)
+        return -EAGAIN;
+    uint8_t tmp[65536];
+    uint8_t *dst = tmp;
+    bool direct = m->msg_iovlen == 1;
+    if (direct)
+        dst = m->msg_iov[0].iov_base;
+    size_t want = direct ? cap : (cap < sizeof tmp ? cap : sizeof tmp);
+    braid_recv_info ri;
+    int r = braid_assoc_recv(st->ep, id, &ri, dst, want, braid_now_ns());
+    if (r < 0)
+        return -EAGAIN;
+    if (!direct)
+        iov_fill(m, tmp, (size_t)r);
+    if (ri.flags & BRAID_RECV_EOR)
+        m->msg_flags |= MSG_EOR;
+    if (m->msg_name) {
+        struct sockaddr_storage ss;
+        braid_addr a;
+        uint16_t port = 0;
+        memset(&a, 0, sizeof a);
+        braid_assoc_peer(st->ep, id, &a, &port);
+        socklen_t nl = addr_to_sockaddr(&a, port, s->family, &ss);
+        memcpy(m->msg_name, &ss, m->msg_namelen < nl ? m->msg_namelen : nl);
+        m->msg_namelen = nl;
+    }
+    if (s->events.sctp_data_io_event) {
+        struct sctp_sndrcvinfo i;
+        memset(&i, 0, sizeof i);
+        i.sinfo_stream = ri.sid;
+        i.sinfo_ssn = ri.ssn;
+        i.sinfo_flags = (ri.flags & BRAID_RECV_UNORDERED) ? SCTP_UNORDERED : 0;
+        i.sinfo_ppid = ri.ppid;
+        i.sinfo_tsn = ri.tsn;
+        i.sinfo_cumtsn = ri.cumtsn;
+        i.sinfo_assoc_id = (sctp_assoc_t)id;
+        put_cmsg(m, &cused, SCTP_SNDRCV, &i, sizeof i);
+    }
+    if (s->recvrcvinfo) {
+        struct sctp_rcvinfo i;
+        memset(&i, 0, sizeof i);
+        i.rcv_sid = ri.sid;
+        i.rcv_ssn = ri.ssn;
+        i.rcv_flags = (ri.flags & BRAID_RECV_UNORDERED) ? SCTP_UNORDERED : 0;
+        i.rcv_ppid = ri.ppid;
+        i.rcv_tsn = ri.tsn;
+        i.rcv_cumtsn = ri.cumtsn;
+        i.rcv_assoc_id = (sctp_assoc_t)id;
+        put_cmsg(m, &cused, SCTP_RCVINFO, &i, sizeof i);
+    }
+    m->msg_controllen = cused;
+    (void)flags;
+    return r;
+}
+
+static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
+{
+    bstack *st = s->st;
+    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
+    size_t ctl_cap = m->msg_controllen;
+    ssize_t rc;
+    pthread_mutex_lock(&st->lock);
+    if (s->type == SOCK_STREAM && !s->peeled && (s->listening || !s->assoc)) {
+        pthread_mutex_unlock(&st->lock);
+        return fail(ENOTCONN);
+    }
+    for (;;) {
+        stack_pump(st, braid_now_ns());
+        m->msg_controllen = ctl_cap;
+        rc = recv_once(s, m, flags);
+        if (rc != -EAGAIN)
+            break;
+        if (s->type == SOCK_STREAM || s->peeled) {
+            if (s->eof) {
+                rc = s->so_error && s->so_error != ECONNRESET ? -s->so_error : 0;
+                break; /* the association ended: end of file */
+            }
+        }
+        if (nonblock)
+            break;
+        int w = stack_wait(st, s, POLLIN, deadline);
+        if (w == -ETIMEDOUT || w == -EINTR) {
+            rc = w == -EINTR ? -EINTR : -EAGAIN;
+            break;
+        }
+    }
+    stack_flush(st, braid_now_ns()); /* window updates */
+    stack_update_ready(st);
+    pthread_mutex_unlock(&st->lock);
+    if (rc < 0) {
+        m->msg_controllen = 0;
+        return fail((int)-rc);
+    }
+    return rc;
+}
+
+ssize_t braid_recvmsg(int fd, struct msghdr *m, int flags)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return recvmsg(fd, m, flags);
+    ssize_t r = m ? do_recvmsg(s, m, flags) : fail(EFAULT);
+    bs_put(s);
+    return r;
+}
+
+ssize_t braid_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                       socklen_t *fromlen)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return recvfrom(fd, buf, len, flags, from, fromlen);
+    struct iovec iov = {buf, len};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = from;
+    m.msg_namelen = fromlen ? *fromlen : 0;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    ssize_t r = do_recvmsg(s, &m, flags);
+    if (r >= 0 && fromlen)
+        *fromlen = m.msg_namelen;
+    bs_put(s);
+    return r;
+}
+
+ssize_t braid_recv(int fd, void *buf, size_t len, int flags)
+{
+    if (!bs_is_braid(fd))
+        return recv(fd, buf, len, flags);
+    return braid_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t braid_read(int fd, void *buf, size_t len)
+{
+    if (!bs_is_braid(fd))
+        return read(fd, buf, len);
+    return braid_recvfrom(fd, buf, len, 0, NULL, NULL);
+}

@@ -1,0 +1,231 @@
+/*
+ * Core events turned into RFC 6458 §6.1 notifications, queued on the socket
+ * that owns the association and read in line with data (MSG_NOTIFICATION).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len)
+{
+    bnote *n = malloc(sizeof *n + len);
+    if (!n)
+        return;
+    n->next = NULL;
+    n->assoc = assoc;
+    n->len = (uint32_t)len;
+    n->after_data = false;
+    memcpy(n->data, data, len);
+    if (s->ntail)
+        s->ntail->next = n;
+    else
+        s->nhead = n;
+    s->ntail = n;
+    s->n_notes++;
+}
+
+void note_free_all(bsock *s)
+{
+    while (s->nhead) {
+        bnote *n = s->nhead;
+        s->nhead = n->next;
+        free(n);
+    }
+    s->ntail = NULL;
+    s->n_notes = 0;
+}
+
+static uint16_t assoc_state(braid_assoc_change_state st)
+{
+    switch (st) {
+    case BRAID_COMM_UP: return SCTP_COMM_UP;
+    case BRAID_COMM_LOST: return SCTP_COMM_LOST;
+    case BRAID_RESTART: return SCTP_RESTART;
+    case BRAID_SHUTDOWN_COMP: return SCTP_SHUTDOWN_COMP;
+    default: return SCTP_CANT_STR_ASSOC;
+    }
+}
+
+static int paddr_state(braid_paddr_state st)
+{
+    switch (st) {
+    case BRAID_ADDR_AVAILABLE: return SCTP_ADDR_AVAILABLE;
+    case BRAID_ADDR_UNREACHABLE: return SCTP_ADDR_UNREACHABLE;
+    case BRAID_ADDR_REMOVED: return SCTP_ADDR_REMOVED;
+    case BRAID_ADDR_ADDED: return SCTP_ADDR_ADDED;
+    case BRAID_ADDR_MADE_PRIM: return SCTP_ADDR_MADE_PRIM;
+    default: return SCTP_ADDR_CONFIRMED;
+    }
+}
+
+/* Builds the notification for ev in buf; returns its length, 0 if the
+ * socket did not subscribe to that class. */
+size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t cap)
+{
+    sctp_assoc_t id = (sctp_assoc_t)ev->assoc;
+    switch (ev->type) {
+    case BRAID_EV_ASSOC_CHANGE: {
+        if (!s->events.sctp_association_event)
+            return 0;
+        struct sctp_assoc_change *n = (struct sctp_assoc_change *)buf;
+        size_t info = ev->u.assoc_change.info_len;
+        size_t len = sizeof *n + info;
+        if (len > cap)
+            return 0;
+        memset(n, 0, sizeof *n);
+        n->sac_type = SCTP_ASSOC_CHANGE;
+        n->sac_length = (uint32_t)len;
+        n->sac_state = assoc_state(ev->u.assoc_change.state);
+        n->sac_error = ev->u.assoc_change.error;
+        n->sac_outbound_streams = ev->u.assoc_change.out_streams;
+        n->sac_inbound_streams = ev->u.assoc_change.in_streams;
+        n->sac_assoc_id = id;
+        memcpy(buf + sizeof *n, ev->u.assoc_change.info, info);
+        return len;
+    }
+    case BRAID_EV_PEER_ADDR_CHANGE: {
+        if (!s->events.sctp_address_event)
+            return 0;
+        struct sctp_paddr_change n;
+        memset(&n, 0, sizeof n);
+        n.spc_type = SCTP_PEER_ADDR_CHANGE;
+        n.spc_length = sizeof n;
+        struct sockaddr_storage ss;
+        addr_to_sockaddr(&ev->u.paddr.addr, ev->u.paddr.port, s->family, &ss);
+        memcpy(&n.spc_aaddr, &ss, sizeof ss);
+        n.spc_state = paddr_state(ev->u.paddr.state);
+        n.spc_error = ev->u.paddr.error;
+        n.spc_assoc_id = id;
+        if (sizeof n > cap)
+            return 0;
+        memcpy(buf, &n, sizeof n);
+        return sizeof n;
+    }
+    case BRAID_EV_SEND_FAILED: {
+        size_t dl = ev->u.send_failed.len;
+        uint16_t flags = ev->u.send_failed.sent ? SCTP_DATA_SENT : SCTP_DATA_UNSENT;
+        if (s->events.sctp_send_failure_event_event) {
+            struct sctp_send_failed_event n;
+            if (sizeof n + dl > cap)
+                dl = cap - sizeof n;
+            memset(&n, 0, sizeof n);
+            n.ssf_type = SCTP_SEND_FAILED_EVENT;
+            n.ssf_flags = flags;
+            n.ssf_length = (uint32_t)(sizeof n + dl);
+            n.ssf_error = ev->u.send_failed.error;
+            n.ssfe_info.snd_sid = ev->u.send_failed.info.sid;
+            n.ssfe_info.snd_flags =
+                (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
+            n.ssfe_info.snd_ppid = ev->u.send_failed.info.ppid;
+            n.ssfe_info.snd_context = ev->u.send_failed.info.context;
+            n.ssfe_info.snd_assoc_id = id;
+            n.ssf_assoc_id = id;
+            memcpy(buf, &n, sizeof n);
+            if (dl)
+                memcpy(buf + sizeof n, ev->u.send_failed.data, dl);
+            return sizeof n + dl;
+        }
+        if (!s->events.sctp_send_failure_event)
+            return 0;
+        struct sctp_send_failed n;
+        if (sizeof n + dl > cap)
+            dl = cap - sizeof n;
+        memset(&n, 0, sizeof n);
+        n.ssf_type = SCTP_SEND_FAILED;
+        n.ssf_flags = flags;
+        n.ssf_length = (uint32_t)(sizeof n + dl);
+        n.ssf_error = ev->u.send_failed.error;
+        n.ssf_info.sinfo_stream = ev->u.send_failed.info.sid;
+        n.ssf_info.sinfo_flags =
+            (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
+        n.ssf_info.sinfo_ppid = ev->u.send_failed.info.ppid;
+        n.ssf_info.sinfo_context = ev->u.send_failed.info.context;
+        n.ssf_info.sinfo_assoc_id = id;
+        n.ssf_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        if (dl)
+            memcpy(buf + sizeof n, ev->u.send_failed.data, dl);
+        return sizeof n + dl;
+    }
+    case BRAID_EV_REMOTE_ERROR: {
+        if (!s->events.sctp_peer_error_event)
+            return 0;
+        struct sctp_remote_error n;
+        size_t dl = ev->u.remote_error.len;
+        if (sizeof n + dl > cap)
+            return 0;
+        memset(&n, 0, sizeof n);
+        n.sre_type = SCTP_REMOTE_ERROR;
+        n.sre_length = (uint32_t)(sizeof n + dl);
+        n.sre_error = htons(ev->u.remote_error.error); /* network order, as Linux */
+        n.sre_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        memcpy(buf + sizeof n, ev->u.remote_error.data, dl);
+        return sizeof n + dl;
+    }
+    case BRAID_EV_SHUTDOWN: {
+        if (!s->events.sctp_shutdown_event)
+            return 0;
+        struct sctp_shutdown_event n;
+        memset(&n, 0, sizeof n);
+        n.sse_type = SCTP_SHUTDOWN_EVENT;
+        n.sse_length = sizeof n;
+        n.sse_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        return sizeof n;
+    }
+    case BRAID_EV_ADAPTATION: {
+        if (!s->events.sctp_adaptation_layer_event)
+            return 0;
+        struct sctp_adaptation_event n;
+        memset(&n, 0, sizeof n);
+        n.sai_type = SCTP_ADAPTATION_INDICATION;
+        n.sai_length = sizeof n;
+        n.sai_adaptation_ind = ev->u.adaptation_ind;
+        n.sai_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        return sizeof n;
+    }
+    case BRAID_EV_SENDER_DRY: {
+        if (!s->events.sctp_sender_dry_event)
+            return 0;
+        struct sctp_sender_dry_event n;
+        memset(&n, 0, sizeof n);
+        n.sender_dry_type = SCTP_SENDER_DRY_EVENT;
+        n.sender_dry_length = sizeof n;
+        n.sender_dry_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        return sizeof n;
+    }
+    case BRAID_EV_PARTIAL_DELIVERY_ABORTED: {
+        if (!s->events.sctp_partial_delivery_event)
+            return 0;
+        struct sctp_pdapi_event n;
+        memset(&n, 0, sizeof n);
+        n.pdapi_type = SCTP_PARTIAL_DELIVERY_EVENT;
+        n.pdapi_length = sizeof n;
+        n.pdapi_indication = SCTP_PARTIAL_DELIVERY_ABORTED;
+        n.pdapi_assoc_id = id;
+        memcpy(buf, &n, sizeof n);
+        return sizeof n;
+    }
+    default: return 0;
+    }
+}
+
+void note_from_event(bstack *st, const braid_event *ev)
+{
+    bsock *s = stack_owner(st, ev->assoc);
+    if (!s)
+        return;
+    uint8_t buf[sizeof(struct sctp_send_failed_event) + 65536];
+    size_t len = note_build(s, ev, buf, sizeof buf);
+    if (!len)
+        return;
+    note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
+    /* the end of an association is read after the data it left behind */
+    if (ev->type == BRAID_EV_ASSOC_CHANGE || ev->type == BRAID_EV_SHUTDOWN)
+        s->ntail->after_data = true;
+}

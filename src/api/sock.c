@@ -1,0 +1,596 @@
+/*
+ * Socket calls: braid_socket, bind, listen, accept, connect, close,
+ * shutdown, fcntl, getsockname, getpeername (RFC 6458 §3, §4), with the
+ * errno Linux gives for the same misuse. A descriptor that is not a braid
+ * socket is passed to libc unchanged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static bsock *g_tab[BRAID_API_MAX_FDS];
+
+void stack_free_locked(bstack *st);
+
+bsock *bs_get(int fd)
+{
+    if (fd < 0 || fd >= BRAID_API_MAX_FDS)
+        return NULL;
+    pthread_mutex_lock(&g_lock);
+    bsock *s = g_tab[fd];
+    if (s && !s->closing)
+        s->refs++;
+    else
+        s = NULL;
+    pthread_mutex_unlock(&g_lock);
+    return s;
+}
+
+static void bs_destroy(bsock *s)
+{
+    note_free_all(s);
+    close(s->inner);
+    close(s->fd);
+    free(s);
+}
+
+void bs_put(bsock *s)
+{
+    pthread_mutex_lock(&g_lock);
+    bool last = --s->refs == 0 && s->closing;
+    pthread_mutex_unlock(&g_lock);
+    if (last)
+        bs_destroy(s);
+}
+
+bool bs_is_braid(int fd)
+{
+    bsock *s = bs_get(fd);
+    if (s)
+        bs_put(s);
+    return s != NULL;
+}
+
+/* A new socket attached to st (st locked by the caller, or new). */
+bsock *bs_new(int domain, int type, bstack *st)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return NULL;
+    if (sv[0] >= BRAID_API_MAX_FDS) {
+        close(sv[0]);
+        close(sv[1]);
+        errno = EMFILE;
+        return NULL;
+    }
+    int small = 4096; /* a few tokens fill it: how we turn POLLOUT off */
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    bsock *s = calloc(1, sizeof *s);
+    if (!s) {
+        close(sv[0]);
+        close(sv[1]);
+        errno = ENOMEM;
+        return NULL;
+    }
+    s->fd = sv[0];
+    s->inner = sv[1];
+    s->type = type;
+    s->family = domain;
+    s->st = st;
+    s->backlog = 0;
+    s->next_in_stack = st->socks;
+    st->socks = s;
+    st->n_socks++;
+    pthread_mutex_lock(&g_lock);
+    g_tab[s->fd] = s;
+    pthread_mutex_unlock(&g_lock);
+    return s;
+}
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+int braid_socket(int domain, int type, int protocol)
+{
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (protocol != IPPROTO_SCTP)
+        return socket(domain, type, protocol); /* not ours: libc */
+    if (domain != AF_INET && domain != AF_INET6)
+        return fail(EAFNOSUPPORT);
+    if (base != SOCK_STREAM && base != SOCK_SEQPACKET)
+        return fail(ESOCKTNOSUPPORT);
+    bstack *st = stack_new(domain);
+    if (!st)
+        return fail(ENOMEM);
+    pthread_mutex_lock(&st->lock);
+    bsock *s = bs_new(domain, base, st);
+    if (!s) {
+        int e = errno;
+        pthread_mutex_lock(&g_lock);
+        stack_free_locked(st); /* unlocks st */
+        pthread_mutex_unlock(&g_lock);
+        return fail(e ? e : ENOMEM);
+    }
+    s->nonblock = (type & SOCK_NONBLOCK) != 0;
+    s->nodelay = false;
+    int fd = s->fd;
+    pthread_mutex_unlock(&st->lock);
+    return fd;
+}
+
+/* ---- bind ---- */
+
+static int bind_locked(bsock *s, const struct sockaddr *addr, socklen_t len, bool add)
+{
+    bstack *st = s->st;
+    braid_addr a;
+    uint16_t port;
+    int rc = addr_from_sockaddr(addr, len, &a, &port);
+    if (rc < 0)
+        return rc;
+    if (s->family == AF_INET && addr->sa_family != AF_INET)
+        return -EINVAL;
+    if (st->ep)
+        return -EINVAL; /* already started: bindx on a running socket is ASCONF */
+    if (st->bound && !add)
+        return -EINVAL; /* Linux: bind twice */
+    if (add && st->bound && port && port != st->cfg.local_port)
+        return -EINVAL;
+    bool wildcard = true;
+    for (unsigned i = 0; i < 16; i++)
+        if (a.ip[i])
+            wildcard = false;
+    if (!wildcard) {
+        if (st->cfg.n_local_addrs == BRAID_MAX_ADDRS)
+            return -ENOMEM;
+        for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
+            if (addr_equal(&st->cfg.local_addrs[i], &a))
+                return -EINVAL;
+        st->cfg.local_addrs[st->cfg.n_local_addrs++] = a;
+    }
+    if (port)
+        st->cfg.local_port = port;
+    st->bound = true;
+    return 0;
+}
+
+int braid_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return bind(fd, addr, len);
+    if (!addr) {
+        bs_put(s);
+        return fail(EFAULT);
+    }
+    pthread_mutex_lock(&s->st->lock);
+    int rc = bind_locked(s, addr, len, false);
+    pthread_mutex_unlock(&s->st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len)
+{
+    pthread_mutex_lock(&s->st->lock);
+    int rc = bind_locked(s, addr, len, true);
+    pthread_mutex_unlock(&s->st->lock);
+    return rc;
+}
+
+/* ---- listen / accept ---- */
+
+int braid_listen(int fd, int backlog)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return listen(fd, backlog);
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    int rc = 0;
+    if (s->type == SOCK_STREAM && (s->assoc || s->connecting))
+        rc = -EINVAL; /* already connected */
+    else if (!st->ep)
+        rc = stack_start(st, true);
+    if (rc == 0) {
+        braid_endpoint_set_accept(st->ep, backlog > 0 || s->type == SOCK_SEQPACKET ? 1 : 0);
+        if (s->type == SOCK_SEQPACKET && backlog == 0)
+            braid_endpoint_set_accept(st->ep, 1); /* one-to-many: listen(0) still accepts */
+        st->accepting = true;
+        s->listening = true;
+        s->backlog = backlog > 0 ? backlog : 1;
+    }
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+static void peer_sockaddr(bstack *st, braid_assoc_id id, int family, struct sockaddr *addr,
+                          socklen_t *len)
+{
+    if (!addr || !len)
+        return;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t n = sizeof(struct sockaddr_in);
+    braid_assoc_status as;
+    if (st->ep && braid_assoc_status_get(st->ep, id, &as) == 0 && as.n_paths)
+        n = addr_to_sockaddr(&as.paths[as.primary].addr, as.peer_port, family, &ss);
+    memcpy(addr, &ss, *len < n ? *len : n);
+    *len = n;
+}
+
+int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return accept(fd, addr, len);
+    bstack *st = s->st;
+    int rc = 0, nfd = -1;
+    pthread_mutex_lock(&st->lock);
+    if (s->type != SOCK_STREAM)
+        rc = -EOPNOTSUPP;
+    else if (!s->listening)
+        rc = -EINVAL;
+    uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
+    while (rc == 0) {
+        stack_pump(st, braid_now_ns());
+        if (s->accept_count) {
+            braid_assoc_id id = s->acceptq[s->accept_head];
+            s->accept_head = (s->accept_head + 1) % 128;
+            s->accept_count--;
+            bsock *c = bs_new(s->family, SOCK_STREAM, st);
+            if (!c) {
+                rc = -ENFILE;
+                braid_assoc_abort(st->ep, id, NULL, 0, braid_now_ns());
+                break;
+            }
+            c->assoc = id;
+            c->events = s->events; /* options are inherited (RFC 6458 §4.1.4) */
+            c->recvrcvinfo = s->recvrcvinfo;
+            c->recvnxtinfo = s->recvnxtinfo;
+            c->default_send = s->default_send;
+            c->nodelay = s->nodelay;
+            c->remote_udp_port = s->remote_udp_port;
+            if (c->events.sctp_association_event) {
+                braid_assoc_status as;
+                struct sctp_assoc_change n;
+                memset(&n, 0, sizeof n);
+                n.sac_type = SCTP_ASSOC_CHANGE;
+                n.sac_length = sizeof n;
+                n.sac_state = SCTP_COMM_UP;
+                if (braid_assoc_status_get(st->ep, id, &as) == 0) {
+                    n.sac_outbound_streams = as.out_streams;
+                    n.sac_inbound_streams = as.in_streams;
+                }
+                n.sac_assoc_id = (sctp_assoc_t)id;
+                note_push(c, (sctp_assoc_t)id, &n, sizeof n);
+            }
+            peer_sockaddr(st, id, s->family, addr, len);
+            nfd = c->fd;
+            stack_update_ready(st);
+            break;
+        }
+        if (s->nonblock) {
+            rc = -EAGAIN;
+            break;
+        }
+        rc = stack_wait(st, s, POLLIN, deadline);
+        if (rc == -ETIMEDOUT)
+            rc = -EAGAIN;
+    }
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : nfd;
+}
+
+/* ---- connect ---- */
+
+/* Starts an association to the given addresses; st locked. */
+int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
+                   braid_assoc_id *out)
+{
+    bstack *st = s->st;
+    int rc = st->ep ? 0 : stack_start(st, false);
+    if (rc < 0)
+        return rc;
+    braid_addr p[BRAID_MAX_ADDRS];
+    for (unsigned i = 0; i < n && i < BRAID_MAX_ADDRS; i++) {
+        p[i] = peers[i];
+        /* RFC 6951 §5.1: the peer's UDP port: set on the socket, else the default */
+        p[i].udp_port = s->remote_udp_port ? s->remote_udp_port : braid_io_default_udp_port();
+    }
+    braid_connect_opts o;
+    memset(&o, 0, sizeof o);
+    o.peer_port = port;
+    rc = braid_assoc_connect(st->ep, p, n, &o, braid_now_ns(), out);
+    switch (rc) {
+    case 0: break;
+    case BRAID_ERR_STATE: return -EISCONN;
+    case BRAID_ERR_LIMIT: return -EADDRNOTAVAIL;
+    case BRAID_ERR_NOMEM: return -ENOMEM;
+    default: return -EINVAL;
+    }
+    stack_flush(st, braid_now_ns()); /* the INIT leaves now */
+    return 0;
+}
+
+/* Waits for the association to come up: 0, or -ECONNREFUSED/-ETIMEDOUT... */
+static int wait_up(bsock *s, braid_assoc_id id)
+{
+    bstack *st = s->st;
+    uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
+    for (;;) {
+        stack_pump(st, braid_now_ns());
+        braid_assoc_status as;
+        if (braid_assoc_status_get(st->ep, id, &as) < 0)
+            return s->so_error ? -s->so_error : -ECONNREFUSED;
+        if (as.state >= BRAID_STATE_ESTABLISHED)
+            return 0;
+        int rc = stack_wait(st, s, POLLOUT, deadline);
+        if (rc == -ETIMEDOUT)
+            return -EINPROGRESS;
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return connect(fd, addr, len);
+    if (!addr) {
+        bs_put(s);
+        return fail(EFAULT);
+    }
+    braid_addr a;
+    uint16_t port;
+    int rc = addr_from_sockaddr(addr, len, &a, &port);
+    if (rc == 0 && (s->family == AF_INET && addr->sa_family != AF_INET))
+        rc = -EAFNOSUPPORT;
+    if (rc == 0 && port == 0)
+        rc = -EINVAL;
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    if (rc == 0 && s->type == SOCK_STREAM) {
+        if (s->listening)
+            rc = -EISCONN;
+        else if (s->assoc && s->connecting)
+            rc = s->nonblock ? -EALREADY : 0;
+        else if (s->assoc)
+            rc = -EISCONN;
+    }
+    braid_assoc_id id = s->assoc;
+    if (rc == 0 && !s->assoc) {
+        rc = connect_locked(s, &a, 1, port, &id);
+        if (rc == 0 && s->type == SOCK_STREAM) {
+            s->assoc = id;
+            s->connecting = true;
+        }
+    }
+    if (rc == 0) {
+        if (s->nonblock) {
+            rc = -EINPROGRESS;
+        } else {
+            rc = wait_up(s, id);
+            if (s->type == SOCK_STREAM)
+                s->connecting = false;
+        }
+    }
+    stack_update_ready(st);
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+/* ---- close / shutdown ---- */
+
+int braid_close(int fd)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return close(fd);
+    bstack *st = s->st;
+    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&st->lock);
+    uint64_t now = braid_now_ns();
+    if (st->ep) {
+        /* RFC 6458 §3.1.5/§4.1.7: one-to-one close shuts its association
+         * down gracefully; one-to-many close ends every association it owns */
+        braid_assoc_id ids[64];
+        unsigned n = 0;
+        if (s->type == SOCK_STREAM || s->peeled) {
+            if (s->assoc)
+                ids[n++] = s->assoc;
+        } else {
+            for (braid_assoc_id id = 1; id < 100000 && n < 64; id++) {
+                braid_assoc_status as;
+                if (braid_assoc_status_get(st->ep, id, &as) == 0 && stack_owner(st, id) == s)
+                    ids[n++] = id;
+            }
+        }
+        for (unsigned i = 0; i < n; i++)
+            braid_assoc_shutdown(st->ep, ids[i], now);
+        stack_flush(st, now);
+    }
+    s->closing = true;
+    g_tab[fd] = NULL;
+    stack_detach(st, s);
+    bool last_sock = st->socks == NULL;
+    if (last_sock && st->ep && braid_endpoint_busy(st->ep)) {
+        /* keep the stack (and its transport) until the shutdowns finish:
+         * the background thread frees it */
+        st->orphan_since = now;
+        last_sock = false;
+    }
+    if (last_sock)
+        stack_free_locked(st); /* unlocks st */
+    else
+        pthread_mutex_unlock(&st->lock);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&g_lock);
+    if (last)
+        bs_destroy(s);
+    return 0;
+}
+
+int braid_shutdown(int fd, int how)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return shutdown(fd, how);
+    int rc = 0;
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+        rc = -EINVAL;
+    else if (s->type != SOCK_STREAM)
+        rc = -EOPNOTSUPP; /* one-to-many: use SCTP_EOF (RFC 6458 §3.1.4) */
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    if (rc == 0 && !s->assoc)
+        rc = -ENOTCONN;
+    if (rc == 0 && how != SHUT_RD) {
+        braid_assoc_shutdown(st->ep, s->assoc, braid_now_ns()); /* RFC 9260 §9.2 */
+        s->shut_wr = true;
+        stack_flush(st, braid_now_ns());
+        stack_update_ready(st);
+    }
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+int braid_fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    long arg = va_arg(ap, long);
+    va_end(ap);
+    bsock *s = bs_get(fd);
+    if (!s)
+        return fcntl(fd, cmd, arg);
+    int rc;
+    pthread_mutex_lock(&s->st->lock);
+    if (cmd == F_GETFL) {
+        rc = O_RDWR | (s->nonblock ? O_NONBLOCK : 0);
+    } else if (cmd == F_SETFL) {
+        s->nonblock = (arg & O_NONBLOCK) != 0;
+        rc = 0;
+    } else {
+        rc = fcntl(fd, cmd, arg);
+    }
+    pthread_mutex_unlock(&s->st->lock);
+    bs_put(s);
+    return rc;
+}
+
+int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return getsockname(fd, addr, len);
+    if (!addr || !len) {
+        bs_put(s);
+        return fail(EFAULT);
+    }
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    braid_addr a;
+    memset(&a, 0, sizeof a);
+    a.family = s->family == AF_INET6 ? 6 : 4;
+    if (st->cfg.n_local_addrs)
+        a = st->cfg.local_addrs[0];
+    struct sockaddr_storage ss;
+    socklen_t n = addr_to_sockaddr(&a, st->cfg.local_port, s->family, &ss);
+    memcpy(addr, &ss, *len < n ? *len : n);
+    *len = n;
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return 0;
+}
+
+int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return getpeername(fd, addr, len);
+    int rc = 0;
+    if (!addr || !len)
+        rc = -EFAULT;
+    bstack *st = s->st;
+    pthread_mutex_lock(&st->lock);
+    braid_assoc_status as;
+    if (rc == 0 &&
+        (s->type != SOCK_STREAM || !s->assoc || !st->ep ||
+         braid_assoc_status_get(st->ep, s->assoc, &as) < 0 || as.state < BRAID_STATE_ESTABLISHED))
+        rc = -ENOTCONN;
+    if (rc == 0)
+        peer_sockaddr(st, s->assoc, s->family, addr, len);
+    pthread_mutex_unlock(&st->lock);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : 0;
+}
+
+/* ---- events from the core to sockets ---- */
+
+void stack_dispatch_events(bstack *st)
+{
+    braid_event ev;
+    while (braid_poll_event(st->ep, &ev)) {
+        bsock *owner = stack_owner(st, ev.assoc);
+        if (ev.type == BRAID_EV_ASSOC_CHANGE) {
+            bool mine = false;
+            for (bsock *s = st->socks; s; s = s->next_in_stack)
+                if (s->assoc == ev.assoc && (s->type == SOCK_STREAM || s->peeled))
+                    mine = true;
+            switch (ev.u.assoc_change.state) {
+            case BRAID_COMM_UP:
+                if (!mine) {
+                    /* a new association on a one-to-one listener: accept queue */
+                    bsock *l = NULL;
+                    for (bsock *s = st->socks; s; s = s->next_in_stack)
+                        if (s->type == SOCK_STREAM && s->listening && !s->closing)
+                            l = s;
+                    if (l) {
+                        if (l->accept_count < (unsigned)l->backlog && l->accept_count < 128) {
+                            l->acceptq[(l->accept_head + l->accept_count) % 128] = ev.assoc;
+                            l->accept_count++;
+                        } else {
+                            braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
+                        }
+                        braid_event_release(st->ep, &ev);
+                        continue;
+                    }
+                }
+                break;
+            case BRAID_COMM_LOST:
+            case BRAID_CANT_STR_ASSOC:
+                if (owner && owner->assoc == ev.assoc) {
+                    owner->so_error = ev.u.assoc_change.state == BRAID_COMM_LOST
+                                          ? ECONNRESET
+                                          : (ev.u.assoc_change.error ? ECONNREFUSED : ETIMEDOUT);
+                    owner->eof = true;
+                }
+                break;
+            case BRAID_SHUTDOWN_COMP:
+                if (owner && owner->assoc == ev.assoc)
+                    owner->eof = true;
+                break;
+            default: break;
+            }
+        }
+        if (ev.type != BRAID_EV_DATA_READY)
+            note_from_event(st, &ev);
+        braid_event_release(st->ep, &ev);
+    }
+}

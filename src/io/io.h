@@ -1,0 +1,222 @@
+/*
+ * Transports: the only OS-facing part of braid (sockets, clocks, OpenSSL).
+ *
+ * A transport moves whole SCTP packets (common header onwards) between the
+ * sans-I/O engine and the network:
+ *   - UDP: RFC 6951 encapsulation, recvmmsg/sendmmsg batches;
+ *   - RAW: IP protocol 132 (root / CAP_NET_RAW), to talk to kernel SCTP stacks;
+ *   - INPROC: an in-process switch between transports of one process.
+ *
+ * Errors are negative errno values (not braid_error: the numbers overlap, use
+ * braid_io_strerror, not braid_strerror). One transport is used by one thread
+ * at a time; INPROC transports of different threads may send to each other.
+ */
+#ifndef BRAID_IO_IO_H
+#define BRAID_IO_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "braid/braid.h"
+
+typedef enum braid_io_kind {
+    BRAID_IO_UDP = 0,
+    BRAID_IO_RAW = 1,
+    BRAID_IO_INPROC = 2
+} braid_io_kind;
+
+/* One packet. For receive, data/cap are the caller's buffer and len/path are
+ * filled; for send, data/len/path are read (path.local may be left zero
+ * (family 0) to let the OS pick the source address). */
+typedef struct braid_io_pkt {
+    braid_path path;
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} braid_io_pkt;
+
+typedef struct braid_io braid_io;
+
+/* The IANA-assigned port for SCTP over UDP, "sctp-tunneling" (RFC 6951 §5.1). */
+#define BRAID_IO_UDP_PORT 9899
+/* Packets per recvmmsg/sendmmsg system call. */
+#define BRAID_IO_BATCH 64
+/* Packets waiting in one INPROC transport's queue before drops. */
+#define BRAID_IO_INPROC_QUEUE 4096
+
+/*
+ * Opens a transport for SCTP packets.
+ *
+ * locals: the addresses to use (n == 0: the wildcard of family 4 or 6; an
+ * IPv6 wildcard alone also serves IPv4 through mapped addresses), all of one
+ * family or mixed (then one OS socket per family, the IPv6 one IPV6_V6ONLY).
+ * At most BRAID_MAX_ADDRS. The udp_port field of locals is ignored: udp_port
+ * applies to all.
+ *
+ * UDP (RFC 6951): bound to udp_port (0: an ephemeral port chosen by the OS,
+ * the same for both families). With one address of a family, the socket is
+ * bound to it; with several (or none) it is bound to the wildcard with
+ * IP_PKTINFO / IPV6_RECVPKTINFO, so received packets report their local
+ * address in path.local and sends use path.local as the source. No
+ * SO_REUSEADDR: a second transport on the same port fails with -EADDRINUSE.
+ *
+ * RAW: socket(AF_INET[6], SOCK_RAW, 132); -EPERM without root/CAP_NET_RAW
+ * (braid_io_strerror explains). Received IPv4 packets have their IP header
+ * stripped; path.*.udp_port is 0. The kernel delivers every SCTP packet of
+ * the host (bound address permitting): the engine filters by SCTP port.
+ *
+ * INPROC: a process-wide registry keyed by (address, udp_port) (port 0: an
+ * unused port from 49152 up). Sends copy the packet into the destination
+ * transport's queue, or drop it (drop_queue) when no transport has that
+ * address and port or its queue holds BRAID_IO_INPROC_QUEUE packets. The
+ * readiness fd is an eventfd.
+ *
+ * Returns 0 or a negative errno (-EINVAL, -EADDRINUSE, -EPERM, -ENOMEM, ...).
+ */
+int braid_io_open(braid_io **out, braid_io_kind kind, int family, const braid_addr *locals,
+                  unsigned n, uint16_t udp_port);
+void braid_io_close(braid_io *io); /* NULL is fine */
+
+braid_io_kind braid_io_get_kind(const braid_io *io);
+/* The bound UDP port (INPROC: its port; RAW: 0). */
+uint16_t braid_io_local_port(const braid_io *io);
+/* Fills fds with up to max descriptors to poll for POLLIN (at most 2); returns
+ * how many the transport has. */
+int braid_io_fds(const braid_io *io, int *fds, int max);
+
+/*
+ * Non-blocking batch receive of up to n packets into the caller's buffers
+ * (pkts[i].data / cap). Returns the count (0 when nothing waits) or a negative
+ * errno. path.remote.udp_port is the sender's source port (RFC 6951 §5.4: the
+ * engine learns it per path). Datagrams larger than their buffer are dropped
+ * (drop_trunc); to keep the result dense, a later packet may be copied into
+ * an earlier slot, or, if it does not fit there, the two slots exchange their
+ * data/cap pointers. Zero-length datagrams are delivered as such.
+ */
+int braid_io_recv(braid_io *io, braid_io_pkt *pkts, unsigned n);
+
+/*
+ * Batch send (sendmmsg: one system call per BRAID_IO_BATCH packets of one
+ * family). Returns how many packets were consumed from the front of pkts;
+ * the rest would block (socket buffer full): retry when convenient. A packet
+ * the OS refuses for its own reasons (unreachable, too big, bad source
+ * address) is dropped and counted in send_errors, and counts as consumed: SCTP
+ * retransmits. A negative errno means the transport itself is broken.
+ */
+int braid_io_send(braid_io *io, const braid_io_pkt *pkts, unsigned n);
+
+typedef struct braid_io_stats {
+    uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
+    uint64_t drop_trunc;  /* received datagram larger than its buffer, or bad IP header (raw) */
+    uint64_t drop_queue;  /* INPROC: destination queue full or no such destination */
+    uint64_t send_errors; /* packets the OS refused */
+} braid_io_stats;
+
+void braid_io_get_stats(const braid_io *io, braid_io_stats *st);
+
+/* SO_RCVBUF / SO_SNDBUF on the OS sockets (0: leave as is; INPROC: no-op). */
+int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf);
+
+/*
+ * Writes every packet sent and received by this transport to a pcap file
+ * (Ethernet/IP/UDP or IP/SCTP frames with the real addresses and ports; the
+ * source of a send without path.local on a wildcard socket shows as the
+ * unspecified address). path NULL stops. Returns 0 or a negative errno.
+ *
+ * Process-wide: when $BRAID_PCAP names a file, every transport of the
+ * process also writes to it (one shared writer, opened on first use).
+ */
+int braid_io_set_pcap(braid_io *io, const char *path);
+
+/* $BRAID_UDP_PORT if set to a number in 1..65535, else 9899 (RFC 6951 §5.1). */
+uint16_t braid_io_default_udp_port(void);
+
+/* A message for an errno returned by this module: the detailed text of this
+ * thread's last failure if err matches it, else strerror. Never NULL. */
+const char *braid_io_strerror(int err);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t braid_now_ns(void);
+/* Wall clock in nanoseconds since the epoch (pcap timestamps). */
+uint64_t braid_wall_ns(void);
+
+/*
+ * Hooks for real programs: malloc/free; OpenSSL RAND_bytes for randomness
+ * (falling back to getrandom and /dev/urandom, never aborting); HMAC-SHA256
+ * for the cookie MAC; and, when $BRAID_LOG is set (and not "0"), a log sink
+ * writing one line per call to stderr.
+ */
+void braid_hooks_default(braid_hooks *h);
+
+/* ------------------------------------------------------------------------
+ * Internal to src/io.
+ * ------------------------------------------------------------------------ */
+#ifdef BRAID_IO_INTERNAL
+
+#include <stdbool.h>
+
+struct braid_pcap;
+typedef struct braid_io_inproc braid_io_inproc;
+typedef struct braid_io_scratch braid_io_scratch;
+
+typedef struct braid_io_sock {
+    int fd;
+    int family;       /* 4 or 6 */
+    bool pktinfo;     /* wildcard bind: local address from IP(V6)_PKTINFO */
+    bool dual;        /* IPv6 socket also carrying IPv4 (mapped addresses) */
+    braid_addr bound; /* family 0 when bound to the wildcard */
+} braid_io_sock;
+
+struct braid_io {
+    braid_io_kind kind;
+    int family; /* the family asked for (n == 0) */
+    uint16_t port;
+    unsigned nsock;
+    braid_io_sock sk[2];
+    unsigned next_sock; /* receive fairness between the sockets */
+    braid_io_stats st;
+    struct braid_pcap *pcap;
+    braid_io_inproc *inproc;
+    braid_io_scratch *scratch;
+};
+
+/* udp.c: UDP and RAW share the socket code. */
+int braid_io_sock_open_(braid_io *io, const braid_addr *locals, unsigned n, uint16_t port);
+void braid_io_sock_close_(braid_io *io);
+int braid_io_sock_recv_(braid_io *io, braid_io_pkt *pkts, unsigned n);
+int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n);
+
+/* raw.c */
+int braid_io_raw_socket_(int family);
+/* Strips the IPv4 header in front of a received raw packet (hdr: the first
+ * 20 bytes, the rest of the packet in p->data[0..len)) and sets p->path.
+ * false: not a usable IPv4 packet. */
+bool braid_io_raw_strip4_(braid_io_pkt *p, const uint8_t hdr[20], size_t len);
+
+/* inproc.c */
+int braid_io_inproc_open_(braid_io *io, int family, const braid_addr *locals, unsigned n,
+                          uint16_t port);
+void braid_io_inproc_close_(braid_io *io);
+int braid_io_inproc_fd_(const braid_io *io);
+int braid_io_inproc_recv_(braid_io *io, braid_io_pkt *pkts, unsigned n);
+int braid_io_inproc_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n);
+
+/* pcap_env.c: writes packets to the transport's pcap and $BRAID_PCAP.
+ * out: true for sent packets. Only call with the pkts that really went. */
+void braid_io_trace_(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n);
+void braid_io_pcap_close_(braid_io *io);
+
+/* Records a detailed message for err (this thread) and returns err. */
+int braid_io_fail_(int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Address helpers. */
+bool braid_io_addr_is_any(const braid_addr *a);                  /* family 0 or all-zero address */
+bool braid_io_addr_eq(const braid_addr *a, const braid_addr *b); /* family and ip */
+
+#endif /* BRAID_IO_INTERNAL */
+
+#endif
