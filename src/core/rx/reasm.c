@@ -20,8 +20,9 @@ struct braid_rx_frag {
     /* in a pending list: the B fragment of the contiguous run of this
      * message that ends here (B, then each next fragment), or NULL */
     braid_rx_frag *run;
-    void *base;   /* start of the allocation */
-    size_t asize; /* its size */
+    size_t run_bytes; /* with run: payload bytes from run through here */
+    void *base;       /* start of the allocation */
+    size_t asize;     /* its size */
     uint8_t *data;
     size_t len;
     uint32_t tsn;
@@ -45,11 +46,13 @@ typedef struct rx_fq {
 
 struct braid_rx_stream {
     braid_rx_stream *all_next;
+    braid_rx_stream *dirty_next; /* in pd_dirty */
     rx_fq oq, uq;
     /* complete ordered messages waiting for an earlier SSN/MID, sorted */
     braid_rx_msg *wait_head, *wait_tail;
     uint32_t next; /* next SSN (DATA) / ordered MID (I-DATA) to deliver */
     uint16_t sid;
+    bool dirty; /* in pd_dirty */
 };
 
 /* ---- helpers ---- */
@@ -189,14 +192,20 @@ static void deliver(braid_reasm *r, braid_rx_stream *s, braid_rx_msg *m)
     }
 }
 
-/* Turns the B fragment's allocation into the message for chain first..last
- * (already unlinked, last->next == NULL) and delivers it. */
-static void complete(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *first)
+/* Turns the B fragment's allocation into the message for chain first..
+ * (already unlinked, ending with next == NULL). */
+static braid_rx_msg *msg_init(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *first,
+                              bool partial)
 {
     braid_rx_msg *m = (braid_rx_msg *)first->base;
+    braid_rx_frag *last = first;
     size_t len = 0;
-    for (braid_rx_frag *f = first; f; f = f->next)
+    for (braid_rx_frag *f = first; f; f = f->next) {
         len += f->len;
+        f->prev = NULL;
+        f->run = NULL; /* no longer pending */
+        last = f;
+    }
     m->next = NULL;
     m->sid = s->sid;
     if (r->idata) {
@@ -209,18 +218,25 @@ static void complete(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *first)
     m->ppid = first->ppid;
     m->tsn = first->tsn;
     m->unordered = (first->flags & F_U) != 0;
+    m->partial = partial;
     m->len = len;
     m->read_off = 0;
     m->frags_ = first;
+    m->last_ = last;
     m->rd_frag_ = first;
     m->rd_pos_ = 0;
-    deliver(r, s, m);
+    m->reasm_ = r;
+    return m;
 }
 
-/* Unlinks start..end from q (they stay chained by next) and completes the
- * message. */
-static void extract(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *start,
-                    braid_rx_frag *end)
+/* Makes the complete message of chain first.. and delivers it. */
+static void complete(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *first)
+{
+    deliver(r, s, msg_init(r, s, first, false));
+}
+
+/* Unlinks start..end from q; they stay chained by next, end->next = NULL. */
+static void fq_unlink(rx_fq *q, braid_rx_frag *start, braid_rx_frag *end)
 {
     braid_rx_frag *before = start->prev, *after = end->next;
     if (before)
@@ -232,6 +248,13 @@ static void extract(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag 
     else
         q->tail = before;
     end->next = NULL;
+}
+
+/* Unlinks start..end from q and completes the message. */
+static void extract(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *start,
+                    braid_rx_frag *end)
+{
+    fq_unlink(q, start, end);
     complete(r, s, start);
 }
 
@@ -245,35 +268,49 @@ static braid_rx_frag *run_of(const braid_reasm *r, const braid_rx_frag *prev, br
 }
 
 /*
- * Recomputes the run pointers from p on and completes every message whose
- * fragments are now all present. With stop_early, the walk ends at the first
- * fragment after p whose run pointer did not change: nothing after it can
- * change either, and it was not complete before (invariant: no pending run
- * from B to E), so it is not now.
+ * Recomputes the run pointers (and run byte counts) from p on and completes
+ * every message whose fragments are now all present. With stop_early, the
+ * walk ends at the first fragment after p whose run pointer did not change:
+ * nothing after it can change either, and it was not complete before
+ * (invariant: no pending run from B to E), so it is not now. Its byte count
+ * did not change either: its run is then NULL or itself, as a fragment that
+ * continues a run cannot have had a new neighbour linked or removed before
+ * it (nothing fits between consecutive fragments of a message).
+ * Returns true if p's own message was completed (p may then be freed).
  */
-static void settle(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *p, bool stop_early)
+static bool settle(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *p, bool stop_early)
 {
-    braid_rx_frag *first = p;
+    braid_rx_frag *first = p, *first_run = NULL;
+    bool took_first = false;
     while (p) {
         braid_rx_frag *run = run_of(r, p->prev, p);
         if (stop_early && p != first && run == p->run)
             break;
         p->run = run;
+        p->run_bytes = !run ? 0 : run == p ? p->len : p->prev->run_bytes + p->len;
+        if (p == first)
+            first_run = run;
         if (run && (p->flags & F_E)) {
             braid_rx_frag *after = p->next;
+            if (run == first_run)
+                took_first = true;    /* first lies between run and p */
             extract(r, s, q, run, p); /* after->prev now precedes run */
             p = after;
             continue;
         }
         p = p->next;
     }
+    return took_first;
 }
+
+enum { FQ_DUP = 0, FQ_PENDING, FQ_COMPLETED };
 
 /* Links f into q in key order and completes its message if this was its last
  * missing fragment. Appending (in-order arrival) is O(1); an out-of-order
- * fragment costs a walk to its place. False if a fragment with the same key
- * is held (f is then not linked). */
-static bool fq_add(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *f)
+ * fragment costs a walk to its place. FQ_DUP if a fragment with the same key
+ * is held (f is then not linked), FQ_COMPLETED if f's message was completed
+ * (f may be freed already), else FQ_PENDING. */
+static int fq_add(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *f)
 {
     braid_rx_frag *after = NULL, *before = q->tail;
     if (before && frag_cmp(r, before, f) >= 0) {
@@ -282,7 +319,7 @@ static bool fq_add(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *
         while ((c = frag_cmp(r, p, f)) < 0)
             p = p->next; /* stops at tail at the latest */
         if (c == 0)
-            return false;
+            return FQ_DUP;
         after = p;
         before = p->prev;
     }
@@ -296,8 +333,7 @@ static bool fq_add(braid_reasm *r, braid_rx_stream *s, rx_fq *q, braid_rx_frag *
         after->prev = f;
     else
         q->tail = f;
-    settle(r, s, q, f, true);
-    return true;
+    return settle(r, s, q, f, true) ? FQ_COMPLETED : FQ_PENDING;
 }
 
 /* Removes p from q; returns the fragment that followed it. */
@@ -368,6 +404,293 @@ static int stream_get(braid_reasm *r, uint16_t sid, braid_rx_stream **out)
     return 0;
 }
 
+/* ---- partial delivery (RFC 9260 §6.9, RFC 6458 §8.1.20, §8.1.21) ---- */
+
+static rx_fq *pd_queue(braid_reasm *r)
+{
+    return r->pd->unordered ? &r->pd_s->uq : &r->pd_s->oq;
+}
+
+/* Contiguous bytes from B a message needs to be delivered partially, 0 when
+ * none is. Under pressure one byte: nothing else can make progress. */
+static size_t pd_threshold(const braid_reasm *r)
+{
+    return r->pressure ? 1 : r->pd_point;
+}
+
+/* The last fragment of the pending run p belongs to. */
+static braid_rx_frag *run_end(braid_rx_frag *p)
+{
+    braid_rx_frag *run = p->run;
+    while (p->next && p->next->run == run)
+        p = p->next;
+    return p;
+}
+
+/* The pending B fragment of the next ordered message of s, or NULL. */
+static braid_rx_frag *ordered_candidate(const braid_reasm *r, const braid_rx_stream *s)
+{
+    for (braid_rx_frag *p = s->oq.head; p; p = p->next) {
+        if (p->key == s->next) {
+            if (p->flags & F_B)
+                return p;
+        } else if (key_lt(r, s->next, p->key)) {
+            return NULL; /* past it */
+        }
+    }
+    return NULL;
+}
+
+/* May the pending run b..end (b a B fragment) be delivered partially now? */
+static bool pd_eligible(const braid_reasm *r, const braid_rx_stream *s, const braid_rx_frag *b,
+                        const braid_rx_frag *end)
+{
+    size_t t = pd_threshold(r);
+    if (!t || end->run_bytes < t)
+        return false;
+    /* RFC 9260 §6.6: an ordered message only when it is next in its stream
+     * (RFC 8260 §2.1: by MID); an unordered one at any time */
+    return (b->flags & F_U) || b->key == s->next;
+}
+
+static void pd_mark(braid_reasm *r, braid_rx_stream *s)
+{
+    if (s->dirty)
+        return;
+    s->dirty = true;
+    s->dirty_next = r->pd_dirty;
+    r->pd_dirty = s;
+}
+
+static void pd_offer(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *b, braid_rx_frag *end);
+
+/* Starts delivering the pending run b..end partially: it leaves its list,
+ * becomes the message's chain and the message joins the ready queue, where
+ * it holds its place (RFC 6458 §8.1.20, level 0: what becomes deliverable
+ * later queues behind it). Never allocates. */
+static void pd_start(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *b, braid_rx_frag *end)
+{
+    rx_fq *q = (b->flags & F_U) ? &s->uq : &s->oq;
+    braid_rx_frag *after = end->next;
+    fq_unlink(q, b, end);
+    braid_rx_msg *m = msg_init(r, s, b, true);
+    r->pd = m;
+    r->pd_s = s;
+    r->pd_last_tsn = end->tsn;
+    r->pd_last_fsn = end->fsn;
+    ready_push(r, m);
+    if (after) /* its run pointer cannot change; keep the invariant cheap */
+        settle(r, s, q, after, true);
+    if (!m->unordered) {
+        /* RFC 9260 §6.5: the stream's next message is the one after it */
+        s->next = key_next(r, msg_key(r, m));
+        flush_waiting(r, s);
+        braid_rx_frag *nb = ordered_candidate(r, s);
+        if (nb)
+            pd_offer(r, s, nb, run_end(nb)); /* remembered for later */
+    }
+}
+
+/* Starts b..end if it is eligible and no partial delivery runs; remembers
+ * its stream if one does. */
+static void pd_offer(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *b, braid_rx_frag *end)
+{
+    if (!pd_eligible(r, s, b, end))
+        return;
+    if (r->pd)
+        pd_mark(r, s);
+    else
+        pd_start(r, s, b, end);
+}
+
+typedef struct pd_pick {
+    braid_rx_stream *s;
+    braid_rx_frag *b, *end;
+} pd_pick;
+
+static bool pd_consider(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *b, braid_rx_frag *end,
+                        pd_pick *pk)
+{
+    if (!pd_eligible(r, s, b, end))
+        return false;
+    /* the oldest eligible message first: the lowest TSN of a B fragment */
+    if (!pk->b || braid_tsn_lt(b->tsn, pk->b->tsn)) {
+        pk->s = s;
+        pk->b = b;
+        pk->end = end;
+    }
+    return true;
+}
+
+/* Considers every eligible message of s; true if there is one. */
+static bool pd_consider_stream(braid_reasm *r, braid_rx_stream *s, pd_pick *pk)
+{
+    bool any = false;
+    braid_rx_frag *b = ordered_candidate(r, s);
+    if (b)
+        any = pd_consider(r, s, b, run_end(b), pk);
+    braid_rx_frag *p = s->uq.head;
+    while (p) {
+        if (p->run != p) {
+            p = p->next;
+            continue;
+        }
+        braid_rx_frag *end = run_end(p);
+        any = pd_consider(r, s, p, end, pk) || any;
+        p = end->next;
+    }
+    return any;
+}
+
+/* With no partial delivery running, starts the oldest eligible message
+ * among every stream (all) or the streams remembered by pd_offer; the
+ * streams that still hold an eligible message stay remembered. */
+static void pd_scan(braid_reasm *r, bool all)
+{
+    if (r->pd)
+        return;
+    pd_pick pk = {NULL, NULL, NULL};
+    braid_rx_stream *old = r->pd_dirty;
+    r->pd_dirty = NULL;
+    if (all) { /* every stream is looked at below */
+        for (braid_rx_stream *s = old; s; s = s->dirty_next)
+            s->dirty = false;
+    }
+    braid_rx_stream *s = all ? r->streams : old;
+    while (s) {
+        braid_rx_stream *next = all ? s->all_next : s->dirty_next;
+        s->dirty = false;
+        if (pd_threshold(r) && pd_consider_stream(r, s, &pk))
+            pd_mark(r, s);
+        s = next;
+    }
+    if (pk.b)
+        pd_start(r, pk.s, pk.b, pk.end);
+}
+
+/* After f was linked into a pending list of s (f: still pending there, else
+ * NULL), and s->next was next_before: did a message become eligible? Only
+ * f's run can have grown, and only the next ordered message can have become
+ * next in order. */
+static void pd_after_add(braid_reasm *r, braid_rx_stream *s, braid_rx_frag *f, uint32_t next_before)
+{
+    if (!pd_threshold(r))
+        return;
+    if (f && f->run)
+        pd_offer(r, s, f->run, run_end(f));
+    if (s->next != next_before) {
+        braid_rx_frag *b = ordered_candidate(r, s);
+        if (b)
+            pd_offer(r, s, b, run_end(b));
+    }
+}
+
+/* Is a chunk of stream s with these flags, key (SSN / MID) and TSN part of
+ * the message under partial delivery (not its B fragment, which it has)? */
+static bool pd_owns(const braid_reasm *r, const braid_rx_stream *s, uint8_t flags, uint32_t key,
+                    uint32_t tsn)
+{
+    const braid_rx_msg *m = r->pd;
+    if (!m || !m->partial || s != r->pd_s || (flags & F_B) || ((flags & F_U) != 0) != m->unordered)
+        return false;
+    if (r->idata) /* RFC 8260 §2.1: the fragments of a message share its MID */
+        return key == m->mid;
+    /* RFC 9260 §6.9: its fragments follow its B in TSN order, and ordered
+     * ones carry its SSN (§3.3.1) */
+    return braid_tsn_gt(tsn, m->tsn) && (m->unordered || key == m->ssn);
+}
+
+/* Where a fragment of the partial message lies: < 0 at or before its last
+ * fragment so far (a duplicate), 0 right after it, > 0 beyond a gap. */
+static int pd_place(const braid_reasm *r, uint32_t tsn, uint32_t fsn)
+{
+    if (r->idata) /* RFC 8260 §2.1: FSNs count up from 0 at the B fragment */
+        return fsn <= r->pd_last_fsn ? -1 : fsn == r->pd_last_fsn + 1 ? 0 : 1;
+    if (braid_tsn_le(tsn, r->pd_last_tsn)) /* RFC 9260 §6.9: consecutive TSNs */
+        return -1;
+    return tsn == r->pd_last_tsn + 1 ? 0 : 1;
+}
+
+/* Appends f, the next fragment, to the partial message. */
+static void pd_append(braid_reasm *r, braid_rx_frag *f)
+{
+    braid_rx_msg *m = r->pd;
+    f->next = NULL;
+    f->prev = NULL;
+    f->run = NULL;
+    m->last_->next = f;
+    m->last_ = f;
+    m->len += f->len;
+    if (!m->rd_frag_) { /* everything before it was read */
+        m->rd_frag_ = f;
+        m->rd_pos_ = 0;
+    }
+    r->pd_last_tsn = f->tsn;
+    r->pd_last_fsn = f->fsn;
+    if (f->flags & F_E) /* RFC 9260 §6.9: the last fragment: now complete */
+        m->partial = false;
+}
+
+/* Moves the fragments of the partial message held in its pending list that
+ * now continue it onto its chain. O(1) when that list holds nothing after
+ * its last fragment (in-order arrival). */
+static void pd_pull(braid_reasm *r)
+{
+    braid_rx_msg *m = r->pd;
+    rx_fq *q = pd_queue(r);
+    braid_rx_frag *last = m->last_;
+    if (!q->tail || frag_cmp(r, q->tail, last) < 0)
+        return;
+    braid_rx_frag *p = q->head;
+    while (frag_cmp(r, p, last) < 0)
+        p = p->next; /* stops at tail at the latest */
+    bool pulled = false;
+    while (p && m->partial && !(p->flags & F_B) &&
+           (r->idata ? p->key == m->mid && p->fsn == r->pd_last_fsn + 1
+                     : p->tsn == r->pd_last_tsn + 1 && (m->unordered || p->key == m->ssn))) {
+        braid_rx_frag *n = p->next;
+        fq_unlink(q, p, p);
+        pd_append(r, p);
+        pulled = true;
+        p = n;
+    }
+    if (pulled && p) /* its predecessor changed */
+        settle(r, r->pd_s, q, p, true);
+}
+
+/* Drops the partial message (RFC 6458 §6.1.7: its partial delivery is
+ * aborted), with what is held of it beyond a gap. */
+static void pd_abort(braid_reasm *r)
+{
+    braid_rx_msg *m = r->pd, *prev = NULL;
+    braid_rx_stream *s = r->pd_s;
+    rx_fq *q = pd_queue(r);
+    braid_rx_msg **pp = &r->ready_head;
+    while (*pp != m) {
+        prev = *pp;
+        pp = &prev->next;
+    }
+    *pp = m->next;
+    if (r->ready_tail == m)
+        r->ready_tail = prev;
+    r->ready_count--;
+    /* DATA: an ordered message's fragments carry its SSN (unordered ones
+     * cannot be told apart: FORWARD TSN's TSN rule drops them); I-DATA:
+     * every fragment carries the MID */
+    bool by_key = r->idata || !m->unordered;
+    uint32_t key = msg_key(r, m);
+    r->pd = NULL;
+    r->pd_s = NULL;
+    r->pd_aborted = true;
+    msg_free(r, m);
+    if (by_key && q->head) {
+        braid_rx_frag *p = q->head;
+        while (p)
+            p = p->key == key ? fq_drop(r, q, p) : p->next;
+        settle(r, s, q, q->head, false);
+    }
+}
+
 /* ---- API ---- */
 
 int braid_reasm_init(braid_reasm *r, const braid_mem *mem, uint16_t n_in_streams, bool idata)
@@ -390,8 +713,18 @@ int braid_reasm_init(braid_reasm *r, const braid_mem *mem, uint16_t n_in_streams
 
 void braid_reasm_free(braid_reasm *r)
 {
-    while (r->ready_head)
-        braid_reasm_release(r);
+    if (r->pd && !braid_rx_msg_done(r->pd)) /* RFC 6458 §6.1.7: never ends */
+        r->pd_aborted = true;
+    r->pd = NULL;
+    r->pd_s = NULL;
+    r->pd_dirty = NULL;
+    while (r->ready_head) {
+        braid_rx_msg *m = r->ready_head;
+        r->ready_head = m->next;
+        msg_free(r, m);
+    }
+    r->ready_tail = NULL;
+    r->ready_count = 0;
     braid_rx_stream *s = r->streams;
     while (s) {
         braid_rx_stream *n = s->all_next;
@@ -431,9 +764,16 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
         return rc;
     bool unordered = (flags & F_U) != 0;
     uint32_t key = idata ? c->mid : c->ssn;
+    uint32_t fsn = idata && !first ? c->fsn : 0;
+    /* A fragment of the message under partial delivery: its SSN/MID is
+     * behind the stream's next already, but it is wanted. */
+    bool pd_part = pd_owns(r, s, flags, key, c->tsn);
+    int place = pd_part ? pd_place(r, c->tsn, fsn) : 1;
+    if (place < 0)
+        return 0; /* held or read already */
     /* RFC 9260 §6.5 / RFC 8260 §2.1: an ordered SSN/MID already delivered or
      * skipped by FORWARD TSN can never be delivered again: discard. */
-    if (!unordered && key_lt(r, key, s->next))
+    if (!pd_part && !unordered && key_lt(r, key, s->next))
         return 0;
 
     size_t asize = hdr + c->payload_len;
@@ -444,6 +784,7 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
     f->next = NULL;
     f->prev = NULL;
     f->run = NULL;
+    f->run_bytes = 0;
     f->base = base;
     f->asize = asize;
     f->data = (uint8_t *)base + hdr;
@@ -451,27 +792,65 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
     f->tsn = c->tsn;
     f->key = key;
     /* RFC 8260 §2.1: the B fragment carries the PPID, its FSN is 0 */
-    f->fsn = idata && !first ? c->fsn : 0;
+    f->fsn = fsn;
     f->ppid = first ? c->ppid : 0;
     f->flags = (uint8_t)(flags & (F_B | F_E | F_U));
     if (c->payload_len)
         memcpy(f->data, c->payload, c->payload_len);
     r->bytes += f->len;
 
+    if (pd_part && place == 0) {
+        /* RFC 9260 §6.9: the next piece of the message under partial
+         * delivery, and whatever held behind it is now contiguous */
+        pd_append(r, f);
+        pd_pull(r);
+        return 0;
+    }
+    uint32_t next_before = s->next;
     if ((flags & (F_B | F_E)) == (F_B | F_E)) {
         /* RFC 9260 §6.9: B and E both set, an unfragmented message */
         complete(r, s, f);
+        pd_after_add(r, s, NULL, next_before);
         return 0;
     }
     rx_fq *q = unordered ? &s->uq : &s->oq;
-    if (!fq_add(r, s, q, f))
+    int added = fq_add(r, s, q, f);
+    if (added == FQ_DUP) {
         frag_free(r, f); /* same (MID, FSN) or TSN as a held fragment */
+        return 0;
+    }
+    pd_after_add(r, s, added == FQ_PENDING ? f : NULL, next_before);
     return 0;
+}
+
+bool braid_reasm_readable(const braid_reasm *r)
+{
+    const braid_rx_msg *m = r->ready_head;
+    /* RFC 6458 §8.1.20, level 0: nothing overtakes a partial message */
+    return m && !(m->partial && m->read_off == m->len);
 }
 
 braid_rx_msg *braid_reasm_peek(braid_reasm *r)
 {
-    return r->ready_head;
+    return braid_reasm_readable(r) ? r->ready_head : NULL;
+}
+
+/* Frees f, just read to its end: the B fragment only gives up its bytes (its
+ * allocation holds m until release); any other is the one right after it,
+ * since those before it were freed as they were read. */
+static void consume(braid_rx_msg *m, braid_rx_frag *f)
+{
+    braid_reasm *r = m->reasm_;
+    braid_rx_frag *first = m->frags_;
+    if (f == first) {
+        r->bytes -= f->len;
+        f->len = 0;
+        return;
+    }
+    first->next = f->next;
+    if (m->last_ == f)
+        m->last_ = first;
+    frag_free(r, f);
 }
 
 size_t braid_rx_msg_read(braid_rx_msg *m, void *buf, size_t cap)
@@ -490,22 +869,35 @@ size_t braid_rx_msg_read(braid_rx_msg *m, void *buf, size_t cap)
         if (m->rd_pos_ == f->len) {
             m->rd_frag_ = f->next;
             m->rd_pos_ = 0;
+            consume(m, f);
         }
     }
     m->read_off += done;
     return done;
 }
 
+bool braid_rx_msg_done(const braid_rx_msg *m)
+{
+    return !m->partial && m->read_off == m->len;
+}
+
 void braid_reasm_release(braid_reasm *r)
 {
     braid_rx_msg *m = r->ready_head;
-    if (!m)
-        return;
+    if (!m || m->partial)
+        return; /* a partial message stays until its last fragment came */
     r->ready_head = m->next;
     if (!r->ready_head)
         r->ready_tail = NULL;
     r->ready_count--;
+    bool was_pd = m == r->pd;
+    if (was_pd) {
+        r->pd = NULL;
+        r->pd_s = NULL;
+    }
     msg_free(r, m);
+    if (was_pd) /* RFC 6458 §8.1.20: the next one may start now */
+        pd_scan(r, false);
 }
 
 size_t braid_reasm_bytes(const braid_reasm *r)
@@ -516,6 +908,44 @@ size_t braid_reasm_bytes(const braid_reasm *r)
 size_t braid_reasm_ready_count(const braid_reasm *r)
 {
     return r->ready_count;
+}
+
+void braid_reasm_set_pd_point(braid_reasm *r, size_t bytes)
+{
+    r->pd_point = bytes;
+    pd_scan(r, true);
+}
+
+void braid_reasm_pressure(braid_reasm *r, bool full)
+{
+    r->pressure = full;
+    if (full) /* RFC 9260 §6.9: dispatch part of a message to free space */
+        pd_scan(r, true);
+}
+
+bool braid_reasm_pd_needs(const braid_reasm *r, const braid_data_chunk *c, uint8_t flags,
+                          bool idata)
+{
+    const braid_rx_msg *m = r->pd;
+    if (!m || !m->partial || m->read_off != m->len || idata != r->idata || (flags & F_B) ||
+        c->sid != m->sid || ((flags & F_U) != 0) != m->unordered)
+        return false;
+    if (idata)
+        return c->mid == m->mid && c->fsn == r->pd_last_fsn + 1;
+    return c->tsn == r->pd_last_tsn + 1 && (m->unordered || c->ssn == m->ssn);
+}
+
+void braid_reasm_abort_pd(braid_reasm *r)
+{
+    if (r->pd && r->pd->partial)
+        pd_abort(r);
+}
+
+bool braid_reasm_pd_aborted(braid_reasm *r)
+{
+    bool a = r->pd_aborted;
+    r->pd_aborted = false;
+    return a;
 }
 
 /* ---- FORWARD TSN ---- */
@@ -530,11 +960,15 @@ static void fq_drop_tsn(braid_reasm *r, braid_rx_stream *s, rx_fq *q, uint32_t n
     if (!p)
         return;
     if (r->idata) {
+        /* not the partial message's: it goes only when listed by MID */
+        bool pd_q = r->pd && q == pd_queue(r);
         while (p) {
             braid_rx_frag *g = p;
             bool drop = false;
             for (braid_rx_frag *x = g; x && x->key == g->key; x = x->next)
                 drop = drop || braid_tsn_le(x->tsn, new_cum);
+            if (pd_q && g->key == r->pd->mid)
+                drop = false;
             uint32_t k = g->key;
             while (p && p->key == k)
                 p = drop ? fq_drop(r, q, p) : p->next;
@@ -614,12 +1048,24 @@ int braid_reasm_forward(braid_reasm *r, uint32_t new_cum, const uint16_t *sid_ss
         return BRAID_ERR_INVAL;
     if (ensure_streams(r, sid_ssn, 2, n) < 0)
         return BRAID_ERR_NOMEM;
+    if (r->pd && r->pd->partial) {
+        /* RFC 3758 §3.6: its next fragment was abandoned (or its SSN
+         * skipped): it can never complete; RFC 6458 §6.1.7: abort */
+        const braid_rx_msg *m = r->pd;
+        bool skipped = braid_tsn_le(r->pd_last_tsn + 1, new_cum);
+        for (size_t i = 0; i < n && !skipped; i++)
+            skipped = !m->unordered && sid_ssn[2 * i] == m->sid &&
+                      !braid_ssn_lt(sid_ssn[2 * i + 1], m->ssn);
+        if (skipped)
+            pd_abort(r);
+    }
     drop_all_tsn(r, new_cum);
     for (size_t i = 0; i < n; i++) {
         uint16_t sid = sid_ssn[2 * i], ssn = sid_ssn[2 * i + 1];
         if (sid < r->n_streams)
             skip_ordered(r, stream_find(r, sid), ssn);
     }
+    pd_scan(r, true); /* messages may be next in order now */
     return 0;
 }
 
@@ -632,6 +1078,17 @@ int braid_reasm_iforward(braid_reasm *r, uint32_t new_cum, const uint16_t *sids,
         return BRAID_ERR_INVAL;
     if (ensure_streams(r, sids, 1, n) < 0)
         return BRAID_ERR_NOMEM;
+    if (r->pd && r->pd->partial) {
+        /* RFC 8260 §2.3.1: its MID (ordered or unordered, as the U bit
+         * says) was skipped; RFC 6458 §6.1.7: abort */
+        const braid_rx_msg *m = r->pd;
+        bool skipped = false;
+        for (size_t i = 0; i < n && !skipped; i++)
+            skipped = sids[i] == m->sid && (unordered[i] != 0) == m->unordered &&
+                      !braid_tsn_lt(mids[i], m->mid);
+        if (skipped)
+            pd_abort(r);
+    }
     drop_all_tsn(r, new_cum);
     for (size_t i = 0; i < n; i++) {
         if (sids[i] >= r->n_streams)
@@ -642,5 +1099,6 @@ int braid_reasm_iforward(braid_reasm *r, uint32_t new_cum, const uint16_t *sids,
         else
             skip_ordered(r, s, mids[i]);
     }
+    pd_scan(r, true); /* messages may be next in order now */
     return 0;
 }

@@ -105,8 +105,8 @@ typedef struct braid_reasm {
  * pointer table. Returns 0 or BRAID_ERR_NOMEM. */
 int braid_reasm_init(braid_reasm *r, const braid_mem *mem, uint16_t n_in_streams, bool idata);
 /* Frees everything held, including messages not yet released. If a message
- * under partial delivery had not been released, braid_reasm_pd_aborted then
- * returns true (RFC 6458 §6.1.7: the association ended under it). */
+ * under partial delivery had not been read to its end, braid_reasm_pd_aborted
+ * then returns true (RFC 6458 §6.1.7: the association ended under it). */
 void braid_reasm_free(braid_reasm *r);
 
 /*
@@ -128,6 +128,8 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
  * handed out before it ends (RFC 6458 §8.1.20, interleave level 0). It stays
  * owned by reasm until braid_reasm_release. */
 braid_rx_msg *braid_reasm_peek(braid_reasm *r);
+/* peek would return a message (for readiness queries). */
+bool braid_reasm_readable(const braid_reasm *r);
 /* Copies up to cap bytes of m starting at read_off into buf and advances
  * read_off; a fragment copied out to its end is freed at once (so
  * braid_reasm_bytes drops). Returns the bytes copied (0 when nothing more is
@@ -175,9 +177,13 @@ void braid_reasm_pressure(braid_reasm *r, bool full);
  */
 bool braid_reasm_pd_needs(const braid_reasm *r, const braid_data_chunk *c, uint8_t flags,
                           bool idata);
+/* The association ended while a message was under partial delivery and
+ * incomplete: it can never complete, so it is dropped (its partial delivery
+ * is aborted) and what is queued behind it becomes readable. */
+void braid_reasm_abort_pd(braid_reasm *r);
 /* True once after a partial delivery was aborted (FORWARD TSN skipped the
- * rest of the message, or braid_reasm_free ended it): the caller reports
- * SCTP_PARTIAL_DELIVERY_ABORTED (RFC 6458 §6.1.7). */
+ * rest of the message, braid_reasm_abort_pd, or braid_reasm_free ended it):
+ * the caller reports SCTP_PARTIAL_DELIVERY_ABORTED (RFC 6458 §6.1.7). */
 bool braid_reasm_pd_aborted(braid_reasm *r);
 
 /*
