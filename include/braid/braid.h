@@ -122,6 +122,8 @@ typedef struct braid_settings {
     uint32_t adaptation_ind;      /* sent when has_adaptation */
     int has_adaptation;
     int check_crc;                /* verify CRC32c on input, default 1 */
+    uint32_t pd_point;            /* partial delivery point (RFC 6458 §8.1.21); 0: only when
+                                   * the receive buffer is full */
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);

@@ -170,6 +170,7 @@ int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32
         braid_tsnmap_free(&a->tsnmap);
         return rc;
     }
+    braid_reasm_set_pd_point(&a->reasm, ep->cfg.pd_point);
     a->rx_init = true;
     for (unsigned i = 0; i < a->n_dests; i++)
         braid_cc_rfc9260.init(&a->dests[i].cc, ep->cfg.pmtu, peer_rwnd);
