@@ -5,9 +5,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -15,6 +17,17 @@ static int fail(int err)
 {
     errno = err;
     return -1;
+}
+
+/* What lksctp's calls (setsockopt/getsockopt underneath) give for a
+ * descriptor that is not a braid socket: EBADF for no descriptor, ENOTSOCK
+ * for a file, ENOPROTOOPT for another kind of socket (SOL_SCTP options). */
+static int foreign(int fd)
+{
+    struct stat st;
+    if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st) < 0)
+        return fail(EBADF);
+    return fail(S_ISSOCK(st.st_mode) ? ENOPROTOOPT : ENOTSOCK);
 }
 
 int sctp_getaddrlen(sa_family_t family)
@@ -44,7 +57,7 @@ int sctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return fail(bs_is_braid(sd) ? EBADF : ENOTSOCK);
+        return foreign(sd);
     int rc = 0;
     if (!addrs)
         rc = -EFAULT;
@@ -70,7 +83,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return fail(ENOTSOCK);
+        return foreign(sd);
     int rc = 0;
     braid_addr peers[BRAID_MAX_ADDRS];
     uint16_t port = 0;
@@ -83,7 +96,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
     for (int i = 0; rc == 0 && i < addrcnt; i++) {
         struct sockaddr *sa;
         socklen_t len;
-        uint16_t pp;
+        uint16_t pp = 0;
         rc = packed_next(&p, &sa, &len);
         if (rc == 0)
             rc = addr_from_sockaddr(sa, len, &peers[n], &pp);
@@ -106,10 +119,12 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         }
         if (id)
             *id = (sctp_assoc_t)aid;
-        /* RFC 6458 §9.9: like connect(); blocking sockets wait for COMM_UP */
+        /* RFC 6458 §9.9: like connect(); blocking sockets wait for COMM_UP
+         * (at most SO_SNDTIMEO: then EINPROGRESS, as Linux) */
         if (s->nonblock) {
             rc = -EINPROGRESS;
         } else {
+            uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
             for (;;) {
                 stack_pump(st, braid_now_ns());
                 braid_assoc_status as;
@@ -119,12 +134,13 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
                 }
                 if (as.state >= BRAID_STATE_ESTABLISHED)
                     break;
-                if (stack_wait(st, s, POLLOUT, 0) == -EINTR) {
-                    rc = -EINTR;
+                int w = stack_wait(st, s, POLLOUT, deadline);
+                if (w == -EINTR || w == -ETIMEDOUT) {
+                    rc = w == -EINTR ? -EINTR : -EINPROGRESS;
                     break;
                 }
             }
-            if (s->type == SOCK_STREAM)
+            if (s->type == SOCK_STREAM && rc != -EINPROGRESS)
                 s->connecting = false;
         }
     }
@@ -138,7 +154,7 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return fail(ENOTSOCK);
+        return foreign(sd);
     int rc = 0, nfd = -1;
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
@@ -155,31 +171,25 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
         } else {
             c->peeled = true;
             c->assoc = (braid_assoc_id)assoc_id;
+            /* the socket's options go along (Linux copies the whole SCTP
+             * part of the socket) */
             c->events = s->events;
             c->recvrcvinfo = s->recvrcvinfo;
+            c->recvnxtinfo = s->recvnxtinfo;
             c->default_send = s->default_send;
+            c->nodelay = s->nodelay;
+            c->remote_udp_port = s->remote_udp_port;
+            c->rcvtimeo_ns = s->rcvtimeo_ns;
+            c->sndtimeo_ns = s->sndtimeo_ns;
+            c->pd_point = s->pd_point;
+            c->frag_interleave = s->frag_interleave;
+            c->linger = s->linger;
+            c->disable_frag = s->disable_frag;
             c->nonblock = (flags & SOCK_NONBLOCK) != 0;
+            if (flags & SOCK_CLOEXEC)
+                fcntl(c->fd, F_SETFD, FD_CLOEXEC);
             /* notifications of that association move with it */
-            bnote **pp = &s->nhead, *prev = NULL;
-            while (*pp) {
-                bnote *n = *pp;
-                if (n->assoc == assoc_id) {
-                    *pp = n->next;
-                    if (s->ntail == n)
-                        s->ntail = prev;
-                    s->n_notes--;
-                    n->next = NULL;
-                    if (c->ntail)
-                        c->ntail->next = n;
-                    else
-                        c->nhead = n;
-                    c->ntail = n;
-                    c->n_notes++;
-                } else {
-                    prev = n;
-                    pp = &n->next;
-                }
-            }
+            note_move(s, c, assoc_id);
             nfd = c->fd;
             stack_update_ready(st);
         }
@@ -211,7 +221,7 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
         return fail(EFAULT);
     bsock *s = bs_get(sd);
     if (!s)
-        return fail(ENOTSOCK);
+        return foreign(sd);
     bstack *st = s->st;
     int rc = 0;
     pthread_mutex_lock(&st->lock);
@@ -221,8 +231,9 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
     if (peer) {
         braid_assoc_id aid = (s->type == SOCK_STREAM || s->peeled) ? s->assoc : (braid_assoc_id)id;
         braid_assoc_status as;
-        if (!st->ep || !aid || braid_assoc_status_get(st->ep, aid, &as) < 0) {
-            rc = -ENOTCONN;
+        if (!st->ep || !aid || braid_assoc_status_get(st->ep, aid, &as) < 0 ||
+            (!(s->type == SOCK_STREAM || s->peeled) && stack_owner(st, aid) != s)) {
+            rc = -EINVAL; /* Linux: no such association */
         } else {
             for (unsigned i = 0; i < as.n_paths; i++)
                 list[n++] = as.paths[i].addr;
