@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 ROOT       := $(abspath .)
 
-.PHONY: all setup build demo check check-asan fuzz fuzz-build bench vectors install clean format
+.PHONY: all setup build demo demo-wire check check-asan fuzz fuzz-build bench vectors install clean format
 
 all: build
 
@@ -20,9 +20,16 @@ $(BUILD)/build.ninja:
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD)
 
-# The demo: a decoded INIT / INIT ACK / COOKIE ECHO / COOKIE ACK exchange and
-# one packet of every other chunk type, checked by tshark.
+# The demo: the lksctp example programs as separate processes over UDP
+# encapsulation on 127.0.0.1 (chat server + two chat clients, the stream
+# negotiation pair, SCTP_EOF / SCTP_ABORT on a one-to-many socket); the
+# script checks every expected line (scripts/demo.sh).
 demo: build
+	scripts/demo.sh $(BUILD)
+
+# The wire demo: a decoded INIT / INIT ACK / COOKIE ECHO / COOKIE ACK
+# exchange and one packet of every other chunk type, checked by tshark.
+demo-wire: build
 	$(BUILD)/tools/braid-vectors --pcap $(BUILD)/demo.pcap
 	tests/vectors/tshark_check.sh $(BUILD)/demo.pcap
 

@@ -64,7 +64,10 @@ const char *braid_strerror(int err);
  * ------------------------------------------------------------------------ */
 
 typedef struct braid_endpoint braid_endpoint;
-typedef uint32_t braid_assoc_id; /* 0 is never a valid id */
+/* Ids start at BRAID_ASSOC_ID_FIRST: 0..2 are never handed out, so that they
+ * serve RFC 6458's sctp_assoc_t unchanged (its wildcards are 0..2). */
+typedef uint32_t braid_assoc_id;
+#define BRAID_ASSOC_ID_FIRST 3
 
 #define BRAID_TIME_NEVER UINT64_MAX
 #define BRAID_MAX_ADDRS 8 /* addresses per side of an association */
@@ -202,6 +205,9 @@ int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *inf
 int braid_assoc_readable(const braid_endpoint *ep, braid_assoc_id id);
 /* The lowest association id above `after` with something to read, or 0. */
 braid_assoc_id braid_next_readable(const braid_endpoint *ep, braid_assoc_id after);
+/* The lowest id above `after` of an association that exists (not ended), or
+ * 0: for (id = braid_next_assoc(ep, 0); id; id = braid_next_assoc(ep, id)). */
+braid_assoc_id braid_next_assoc(const braid_endpoint *ep, braid_assoc_id after);
 /* Bytes the send buffer still takes for the association (0 if none). */
 size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id);
 /* The association with this peer address and SCTP port, or 0. */
@@ -323,6 +329,7 @@ typedef struct braid_event {
             uint16_t out_streams, in_streams;
             uint8_t info[64]; /* ABORT cause bytes for COMM_LOST, truncated */
             uint16_t info_len;
+            uint8_t peer_abort; /* 1: ended by an ABORT from the peer */
         } assoc_change;
         struct {
             braid_addr addr;

@@ -130,6 +130,8 @@ void stack_detach(bstack *st, bsock *s); /* st locked */
 void stack_free_locked(bstack *st);      /* g_lock and st->lock held; unlocks st */
 int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
                    braid_assoc_id *out);
+int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
+                        const braid_connect_opts *opts, braid_assoc_id *out);
 int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len);
 bool addr_equal(const braid_addr *a, const braid_addr *b);
 void bg_kick(void); /* wakes the background thread */
@@ -140,6 +142,7 @@ void stack_dispatch_events(bstack *st);
 void note_from_event(bstack *st, const braid_event *ev);
 void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len);
 void note_free_all(bsock *s);
+void note_move(bsock *from, bsock *to, sctp_assoc_t assoc); /* one association's notes */
 size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t cap);
 
 /* options (opts.c) */

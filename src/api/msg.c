@@ -5,15 +5,14 @@
  * notifications in line (MSG_NOTIFICATION), partial reads (MSG_EOR).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
-                   braid_assoc_id *out);
 
 static ssize_t fail(int err)
 {
@@ -51,10 +50,13 @@ typedef struct send_params {
     uint32_t ppid;
     uint32_t context;
     sctp_assoc_t assoc;
+    bool has_init; /* SCTP_INIT: for an association this message sets up */
+    struct sctp_initmsg init;
 } send_params;
 
 static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
 {
+    memset(p, 0, sizeof *p);
     p->sid = s->default_send.sinfo_stream;
     p->flags = s->default_send.sinfo_flags;
     p->ppid = s->default_send.sinfo_ppid;
@@ -86,9 +88,13 @@ static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
             p->ppid = i.snd_ppid;
             p->context = i.snd_context;
             p->assoc = i.snd_assoc_id;
-        } else if (c->cmsg_type == SCTP_INIT || c->cmsg_type == SCTP_PRINFO ||
-                   c->cmsg_type == SCTP_AUTHINFO || c->cmsg_type == SCTP_DSTADDRV4 ||
-                   c->cmsg_type == SCTP_DSTADDRV6) {
+        } else if (c->cmsg_type == SCTP_INIT) {
+            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_initmsg)))
+                return -EINVAL;
+            memcpy(&p->init, CMSG_DATA(c), sizeof p->init);
+            p->has_init = true;
+        } else if (c->cmsg_type == SCTP_PRINFO || c->cmsg_type == SCTP_AUTHINFO ||
+                   c->cmsg_type == SCTP_DSTADDRV4 || c->cmsg_type == SCTP_DSTADDRV6) {
             continue; /* accepted; PR-SCTP and AUTH are not negotiated yet */
         } else {
             return -EINVAL;
@@ -106,57 +112,106 @@ static int send_one(bsock *s, braid_assoc_id id, const send_params *p, const uin
     if (p->flags & SCTP_ABORT) {
         /* RFC 6458 §5.3.4: the message is the reason carried in the ABORT */
         int rc = braid_assoc_abort(st->ep, id, data, len, now);
-        return rc < 0 ? -EINVAL : 0;
+        return rc < 0 ? -EPIPE : 0;
     }
-    if (len) {
-        braid_send_info si = {p->sid, p->ppid, 0, p->context};
-        if (p->flags & SCTP_UNORDERED)
-            si.flags |= BRAID_SEND_UNORDERED;
-        int rc = braid_assoc_send(st->ep, id, &si, data, len, now);
-        switch (rc) {
-        case 0: break;
-        case BRAID_ERR_AGAIN: return -EAGAIN;
-        case BRAID_ERR_MSGSIZE: return -EMSGSIZE;
-        case BRAID_ERR_STATE: return -EPIPE;
-        case BRAID_ERR_NOTFOUND: return s->type == SOCK_STREAM ? -EPIPE : -EINVAL;
-        case BRAID_ERR_NOMEM: return -ENOMEM;
-        default: return -EINVAL; /* e.g. a stream beyond those negotiated */
-        }
+    if (p->flags & SCTP_EOF) { /* RFC 6458 §5.3.4: graceful shutdown (no data, as Linux) */
+        int rc = braid_assoc_shutdown(st->ep, id, now);
+        return rc == BRAID_ERR_NOTFOUND ? -EPIPE : 0;
     }
-    if (p->flags & SCTP_EOF) /* RFC 6458 §5.3.4: graceful shutdown of this association */
-        braid_assoc_shutdown(st->ep, id, now);
-    return 0;
+    /* the ppid is opaque (RFC 6458 §5.3.2): its bytes go on the wire as the
+     * application stored them, as on Linux; the core writes it big-endian */
+    braid_send_info si = {p->sid, ntohl(p->ppid), 0, p->context};
+    if (p->flags & SCTP_UNORDERED)
+        si.flags |= BRAID_SEND_UNORDERED;
+    int rc = braid_assoc_send(st->ep, id, &si, data, len, now);
+    switch (rc) {
+    case 0: return 0;
+    case BRAID_ERR_AGAIN: return -EAGAIN;
+    case BRAID_ERR_MSGSIZE: return -EMSGSIZE;
+    case BRAID_ERR_STATE: return -EPIPE;    /* shutting down */
+    case BRAID_ERR_NOTFOUND: return -EPIPE; /* ended */
+    case BRAID_ERR_NOMEM: return -ENOMEM;
+    default: return -EINVAL; /* e.g. a stream beyond those negotiated */
+    }
 }
 
-/* The association a one-to-many send goes to: by id, by address, or a new
- * one (implicit setup, RFC 6458 §4.1.8). */
+static int start_assoc(bsock *s, const braid_addr *a, uint16_t port, const send_params *p,
+                       braid_assoc_id *out)
+{
+    braid_connect_opts o;
+    memset(&o, 0, sizeof o);
+    if (p->has_init) { /* RFC 6458 §5.3.1: streams asked for in the SCTP_INIT cmsg */
+        o.outbound_streams = p->init.sinit_num_ostreams;
+        o.max_inbound_streams = p->init.sinit_max_instreams;
+    }
+    return connect_locked_opts(s, a, 1, port, &o, out);
+}
+
+/* The association a one-to-many send goes to: by address (a new one is set
+ * up if there is none, RFC 6458 §4.1.8), else by id. As Linux: EPIPE when
+ * neither names one. */
 static int target_assoc(bsock *s, const struct msghdr *m, const send_params *p, braid_assoc_id *out)
 {
     bstack *st = s->st;
-    if (p->assoc) {
-        braid_assoc_status as;
-        if (!st->ep || braid_assoc_status_get(st->ep, (braid_assoc_id)p->assoc, &as) < 0)
+    if (m->msg_name) {
+        braid_addr a;
+        uint16_t port;
+        int rc = addr_from_sockaddr(m->msg_name, m->msg_namelen, &a, &port);
+        if (rc < 0)
+            return rc == -EAFNOSUPPORT ? -EINVAL : rc;
+        if (port == 0)
             return -EINVAL;
-        *out = (braid_assoc_id)p->assoc;
+        if (st->ep) {
+            braid_assoc_id id = braid_find_assoc(st->ep, &a, port);
+            if (id && stack_owner(st, id) == s) {
+                *out = id;
+                return 0;
+            }
+            if (id)
+                return -EADDRNOTAVAIL; /* peeled off (Linux) */
+        }
+        if (p->flags & (SCTP_ABORT | SCTP_EOF))
+            return -EINVAL; /* nothing to end */
+        return start_assoc(s, &a, port, p, out);
+    }
+    braid_assoc_status as;
+    if (p->assoc <= SCTP_ALL_ASSOC || !st->ep ||
+        braid_assoc_status_get(st->ep, (braid_assoc_id)p->assoc, &as) < 0 ||
+        stack_owner(st, (braid_assoc_id)p->assoc) != s)
+        return -EPIPE;
+    *out = (braid_assoc_id)p->assoc;
+    return 0;
+}
+
+/* The association of a one-to-one socket (peeled or not), or a new one when
+ * an unconnected socket sends to an address (as Linux does). */
+static int one_to_one_assoc(bsock *s, const struct msghdr *m, const send_params *p,
+                            braid_assoc_id *out)
+{
+    if (s->listening)
+        return -EPIPE;
+    if (s->assoc) {
+        if (s->eof)
+            return -EPIPE;
+        if (s->shut_wr)
+            return -EPIPE;
+        *out = s->assoc;
         return 0;
     }
-    if (!m->msg_name)
-        return -EDESTADDRREQ;
+    if (!m->msg_name || s->peeled)
+        return -EPIPE;
     braid_addr a;
     uint16_t port;
     int rc = addr_from_sockaddr(m->msg_name, m->msg_namelen, &a, &port);
-    if (rc < 0)
-        return rc;
-    if (st->ep) {
-        braid_assoc_id id = braid_find_assoc(st->ep, &a, port);
-        if (id) {
-            *out = id;
-            return 0;
-        }
+    if (rc == 0 && port == 0)
+        rc = -EINVAL;
+    if (rc == 0)
+        rc = start_assoc(s, &a, port, p, out);
+    if (rc == 0) {
+        s->assoc = *out;
+        s->connecting = true;
     }
-    if (p->flags & (SCTP_ABORT | SCTP_EOF))
-        return -EINVAL; /* nothing to end */
-    return connect_locked(s, &a, 1, port, out);
+    return rc;
 }
 
 static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
@@ -164,13 +219,13 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     bstack *st = s->st;
     send_params p;
     int rc = parse_send_cmsg(s, m, &p);
-    if (rc < 0)
-        return fail(-rc);
     size_t len = iov_total(m);
     uint8_t stackbuf[2048];
     const uint8_t *data = NULL;
     uint8_t *heap = NULL;
-    if (m->msg_iovlen == 1) {
+    if (rc < 0) {
+        /* checked below, in Linux's order */
+    } else if (m->msg_iovlen == 1) {
         data = m->msg_iov[0].iov_base;
     } else if (len) {
         heap = len <= sizeof stackbuf ? stackbuf : malloc(len);
@@ -183,38 +238,52 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         }
         data = heap;
     }
-    if (len && !data)
-        rc = -EFAULT;
     bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
     uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
+    bool one_to_one = s->type == SOCK_STREAM;
     pthread_mutex_lock(&st->lock);
-    if (rc == 0 && len == 0 && !(p.flags & (SCTP_EOF | SCTP_ABORT)))
-        rc = -EINVAL;
+    /* the checks of Linux's sctp_sendmsg_parse(), in its order */
+    int perr = 0;
+    uint32_t sndbuf = st->cfg.sndbuf;
+    if (st->ep) {
+        braid_settings c;
+        braid_endpoint_get_settings(st->ep, &c);
+        sndbuf = c.sndbuf;
+    }
+    if (one_to_one && !s->peeled && s->listening)
+        perr = -EPIPE;
+    else if (len > sndbuf)
+        perr = -EMSGSIZE;
+    else if (rc < 0)
+        perr = rc;
+    else if (one_to_one && !s->peeled && (p.flags & (SCTP_EOF | SCTP_ABORT)))
+        perr = -EINVAL; /* one-to-one: close(), shutdown() or SO_LINGER instead */
+    else if (((p.flags & SCTP_EOF) && len > 0) || (!(p.flags & (SCTP_EOF | SCTP_ABORT)) && len == 0))
+        perr = -EINVAL;
+    else if ((p.flags & SCTP_ADDR_OVER) && !m->msg_name)
+        perr = -EINVAL;
+    else if (len && !data)
+        perr = -EFAULT;
+    else if (s->disable_frag && len > st->cfg.pmtu - 28u)
+        perr = -EMSGSIZE; /* SCTP_DISABLE_FRAGMENTS: larger than one chunk */
+    rc = perr;
     while (rc == 0) {
         stack_pump(st, braid_now_ns());
-        if (s->type == SOCK_STREAM && !s->peeled) {
-            if (s->so_error && s->eof)
-                rc = -EPIPE;
-            else if (!s->assoc || s->listening)
-                rc = -ENOTCONN;
-            else if (s->shut_wr)
-                rc = -EPIPE;
-            else
-                rc = send_one(s, s->assoc, &p, data, len);
-        } else if (s->peeled) {
-            rc = send_one(s, s->assoc, &p, data, len);
+        if (one_to_one) {
+            braid_assoc_id id = 0;
+            rc = one_to_one_assoc(s, m, &p, &id);
+            if (rc == 0)
+                rc = send_one(s, id, &p, data, len);
         } else if (p.flags & SCTP_SENDALL) {
-            /* RFC 6458 §5.3.4: to every association of the socket */
-            int sent = 0;
-            for (braid_assoc_id id = 1; id < 100000; id++) {
+            /* RFC 6458 §5.3.4: to every established association of the socket */
+            for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, 0) : 0; id && rc == 0;
+                 id = braid_next_assoc(st->ep, id)) {
                 braid_assoc_status as;
-                if (braid_assoc_status_get(st->ep, id, &as) < 0 || stack_owner(st, id) != s)
+                if (stack_owner(st, id) != s || braid_assoc_status_get(st->ep, id, &as) < 0 ||
+                    as.state != BRAID_STATE_ESTABLISHED)
                     continue;
-                if (send_one(s, id, &p, data, len) == 0)
-                    sent++;
+                rc = send_one(s, id, &p, data, len);
             }
-            rc = 0;
-            (void)sent;
         } else {
             braid_assoc_id id = 0;
             rc = target_assoc(s, m, &p, &id);
@@ -236,11 +305,21 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         }
         rc = 0;
     }
-    stack_flush(st, braid_now_ns());
-    stack_update_ready(st);
+    /* Linux's sctp_error(): a pending socket error is reported in place of
+     * EPIPE (once); EPIPE itself raises SIGPIPE unless MSG_NOSIGNAL */
+    if (rc == -EPIPE && s->so_error) {
+        rc = -s->so_error;
+        s->so_error = 0;
+    }
+    if (st->ep) {
+        stack_flush(st, braid_now_ns());
+        stack_update_ready(st);
+    }
     pthread_mutex_unlock(&st->lock);
     if (heap && heap != stackbuf)
         free(heap);
+    if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
+        raise(SIGPIPE);
     if (rc < 0)
         return fail(-rc);
     return (ssize_t)len;
@@ -307,22 +386,27 @@ static void put_cmsg(struct msghdr *m, size_t *used, int type, const void *data,
 
 /* The first notification that may be read now (an association's end waits
  * for the data it left behind). */
-static bnote *take_note(bsock *s)
+static bnote *peek_note(bsock *s, bnote **prevp)
 {
     bnote *prev = NULL;
     for (bnote *n = s->nhead; n; prev = n, n = n->next) {
         if (n->after_data && s->st->ep && braid_assoc_readable(s->st->ep, (braid_assoc_id)n->assoc))
             continue;
-        if (prev)
-            prev->next = n->next;
-        else
-            s->nhead = n->next;
-        if (s->ntail == n)
-            s->ntail = prev;
-        s->n_notes--;
+        *prevp = prev;
         return n;
     }
     return NULL;
+}
+
+static void unlink_note(bsock *s, bnote *n, bnote *prev)
+{
+    if (prev)
+        prev->next = n->next;
+    else
+        s->nhead = n->next;
+    if (s->ntail == n)
+        s->ntail = prev;
+    s->n_notes--;
 }
 
 /* st locked: one notification or message piece, or -EAGAIN. */
@@ -332,14 +416,24 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
     size_t cap = iov_total(m);
     size_t cused = 0;
     m->msg_flags = 0;
-    bnote *n = take_note(s);
+    bnote *prev = NULL;
+    bnote *n = peek_note(s, &prev);
     if (n) {
+        /* as Linux: a notification larger than the buffer is read in pieces,
+         * MSG_EOR on the last (never truncated, never lost) */
         size_t got = iov_fill(m, n->data, n->len);
-        m->msg_flags = MSG_NOTIFICATION | MSG_EOR;
-        if (got < n->len)
-            m->msg_flags |= MSG_TRUNC;
+        m->msg_flags = MSG_NOTIFICATION;
         m->msg_controllen = 0;
-        free(n);
+        if (m->msg_name)
+            m->msg_namelen = 0;
+        if (got < n->len) {
+            memmove(n->data, n->data + got, n->len - got);
+            n->len -= (uint32_t)got;
+        } else {
+            m->msg_flags |= MSG_EOR;
+            unlink_note(s, n, prev);
+            free(n);
+        }
         return (ssize_t)got;
     }
     if (!st->ep)
@@ -387,7 +481,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
         i.sinfo_stream = ri.sid;
         i.sinfo_ssn = ri.ssn;
         i.sinfo_flags = (ri.flags & BRAID_RECV_UNORDERED) ? SCTP_UNORDERED : 0;
-        i.sinfo_ppid = ri.ppid;
+        i.sinfo_ppid = htonl(ri.ppid); /* the wire bytes, as on Linux */
         i.sinfo_tsn = ri.tsn;
         i.sinfo_cumtsn = ri.cumtsn;
         i.sinfo_assoc_id = (sctp_assoc_t)id;
@@ -399,7 +493,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
         i.rcv_sid = ri.sid;
         i.rcv_ssn = ri.ssn;
         i.rcv_flags = (ri.flags & BRAID_RECV_UNORDERED) ? SCTP_UNORDERED : 0;
-        i.rcv_ppid = ri.ppid;
+        i.rcv_ppid = htonl(ri.ppid);
         i.rcv_tsn = ri.tsn;
         i.rcv_cumtsn = ri.cumtsn;
         i.rcv_assoc_id = (sctp_assoc_t)id;
@@ -418,7 +512,8 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
     size_t ctl_cap = m->msg_controllen;
     ssize_t rc;
     pthread_mutex_lock(&st->lock);
-    if (s->type == SOCK_STREAM && !s->peeled && (s->listening || !s->assoc)) {
+    if (s->type == SOCK_STREAM && !s->peeled && (s->listening || (!s->assoc && !nonblock))) {
+        /* Linux: ENOTCONN when listening, or when nothing could ever arrive */
         pthread_mutex_unlock(&st->lock);
         return fail(ENOTCONN);
     }
@@ -428,11 +523,12 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         rc = recv_once(s, m, flags);
         if (rc != -EAGAIN)
             break;
-        if (s->type == SOCK_STREAM || s->peeled) {
-            if (s->eof) {
-                rc = s->so_error && s->so_error != ECONNRESET ? -s->so_error : 0;
-                break; /* the association ended: end of file */
-            }
+        if (s->type == SOCK_STREAM && s->eof) {
+            /* the association ended: its error once (Linux sk_err, e.g.
+             * ECONNRESET after an ABORT), then end of file */
+            rc = s->so_error ? -s->so_error : 0;
+            s->so_error = 0;
+            break;
         }
         if (nonblock)
             break;

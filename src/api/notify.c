@@ -78,7 +78,9 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         n->sac_type = SCTP_ASSOC_CHANGE;
         n->sac_length = (uint32_t)len;
         n->sac_state = assoc_state(ev->u.assoc_change.state);
-        n->sac_error = ev->u.assoc_change.error;
+        /* Linux hands the cause code over as it was on the wire (network
+         * byte order); programs written for it compare with htons() */
+        n->sac_error = htons(ev->u.assoc_change.error);
         n->sac_outbound_streams = ev->u.assoc_change.out_streams;
         n->sac_inbound_streams = ev->u.assoc_change.in_streams;
         n->sac_assoc_id = id;
@@ -118,7 +120,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
             n.ssfe_info.snd_sid = ev->u.send_failed.info.sid;
             n.ssfe_info.snd_flags =
                 (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
-            n.ssfe_info.snd_ppid = ev->u.send_failed.info.ppid;
+            n.ssfe_info.snd_ppid = htonl(ev->u.send_failed.info.ppid);
             n.ssfe_info.snd_context = ev->u.send_failed.info.context;
             n.ssfe_info.snd_assoc_id = id;
             n.ssf_assoc_id = id;
@@ -140,7 +142,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         n.ssf_info.sinfo_stream = ev->u.send_failed.info.sid;
         n.ssf_info.sinfo_flags =
             (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
-        n.ssf_info.sinfo_ppid = ev->u.send_failed.info.ppid;
+        n.ssf_info.sinfo_ppid = htonl(ev->u.send_failed.info.ppid);
         n.ssf_info.sinfo_context = ev->u.send_failed.info.context;
         n.ssf_info.sinfo_assoc_id = id;
         n.ssf_assoc_id = id;
@@ -153,7 +155,16 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         if (!s->events.sctp_peer_error_event)
             return 0;
         struct sctp_remote_error n;
-        size_t dl = ev->u.remote_error.len;
+        /* as Linux: sre_data is the body of the first cause (its 4-byte
+         * header left out; sre_error has its code), padded length */
+        const uint8_t *c = ev->u.remote_error.data;
+        size_t have = ev->u.remote_error.len, dl = 0;
+        if (have >= 4) {
+            size_t clen = ((size_t)c[2] << 8 | c[3]);
+            dl = clen >= 4 ? ((clen + 3) & ~(size_t)3) - 4 : 0;
+            if (dl > have - 4)
+                dl = have - 4;
+        }
         if (sizeof n + dl > cap)
             return 0;
         memset(&n, 0, sizeof n);
@@ -162,7 +173,8 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         n.sre_error = htons(ev->u.remote_error.error); /* network order, as Linux */
         n.sre_assoc_id = id;
         memcpy(buf, &n, sizeof n);
-        memcpy(buf + sizeof n, ev->u.remote_error.data, dl);
+        if (dl)
+            memcpy(buf + sizeof n, c + 4, dl);
         return sizeof n + dl;
     }
     case BRAID_EV_SHUTDOWN: {
@@ -215,9 +227,49 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
     }
 }
 
+/* The one-to-one listener whose accept queue holds the association: its
+ * notifications wait there and move to the socket accept() makes. */
+static bsock *pending_listener(bstack *st, braid_assoc_id id)
+{
+    for (bsock *s = st->socks; s; s = s->next_in_stack) {
+        if (s->closing || s->type != SOCK_STREAM || !s->listening)
+            continue;
+        for (unsigned i = 0; i < s->accept_count; i++)
+            if (s->acceptq[(s->accept_head + i) % 128] == id)
+                return s;
+    }
+    return NULL;
+}
+
+void note_move(bsock *from, bsock *to, sctp_assoc_t assoc)
+{
+    bnote **pp = &from->nhead, *prev = NULL;
+    while (*pp) {
+        bnote *n = *pp;
+        if (n->assoc != assoc) {
+            prev = n;
+            pp = &n->next;
+            continue;
+        }
+        *pp = n->next;
+        if (from->ntail == n)
+            from->ntail = prev;
+        from->n_notes--;
+        n->next = NULL;
+        if (to->ntail)
+            to->ntail->next = n;
+        else
+            to->nhead = n;
+        to->ntail = n;
+        to->n_notes++;
+    }
+}
+
 void note_from_event(bstack *st, const braid_event *ev)
 {
     bsock *s = stack_owner(st, ev->assoc);
+    if (!s)
+        s = pending_listener(st, ev->assoc);
     if (!s)
         return;
     uint8_t buf[sizeof(struct sctp_send_failed_event) + 65536];
@@ -225,7 +277,10 @@ void note_from_event(bstack *st, const braid_event *ev)
     if (!len)
         return;
     note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
-    /* the end of an association is read after the data it left behind */
-    if (ev->type == BRAID_EV_ASSOC_CHANGE || ev->type == BRAID_EV_SHUTDOWN)
+    /* the end of an association is read after the data it left behind; its
+     * start (COMM_UP, RESTART) before any data of it */
+    bool start = ev->type == BRAID_EV_ASSOC_CHANGE && (ev->u.assoc_change.state == BRAID_COMM_UP ||
+                                                       ev->u.assoc_change.state == BRAID_RESTART);
+    if ((ev->type == BRAID_EV_ASSOC_CHANGE && !start) || ev->type == BRAID_EV_SHUTDOWN)
         s->ntail->after_data = true;
 }

@@ -127,7 +127,7 @@ static int get_error(bsock *s, void *v, socklen_t *l)
 }
 static int get_type(bsock *s, void *v, socklen_t *l)
 {
-    int t = s->type;
+    int t = s->peeled ? SOCK_SEQPACKET : s->type; /* Linux: peeled sockets are SEQPACKET */
     return put(v, l, &t, sizeof t);
 }
 static int get_domain(bsock *s, void *v, socklen_t *l)
@@ -184,11 +184,32 @@ static int get_initmsg(bsock *s, void *v, socklen_t *l)
     return put(v, l, &im, sizeof im);
 }
 
+/* RFC 6458 §6.1.9 / Linux: subscribing to SCTP_SENDER_DRY_EVENT while
+ * nothing is queued or in flight reports "dry" at once. */
+static void dry_now(bsock *s, braid_assoc_id id)
+{
+    braid_assoc_status as;
+    if (!id || !s->st->ep || braid_assoc_status_get(s->st->ep, id, &as) < 0 ||
+        as.state != BRAID_STATE_ESTABLISHED || as.unacked || as.pending)
+        return;
+    struct sctp_sender_dry_event n;
+    memset(&n, 0, sizeof n);
+    n.sender_dry_type = SCTP_SENDER_DRY_EVENT;
+    n.sender_dry_length = sizeof n;
+    n.sender_dry_assoc_id = (sctp_assoc_t)id;
+    note_push(s, (sctp_assoc_t)id, &n, sizeof n);
+}
+
 static int set_events(bsock *s, const void *v, socklen_t l)
 {
-    /* RFC 6458 §8.1.11: older, shorter structures are accepted */
-    memset(&s->events, 0, sizeof s->events);
-    memcpy(&s->events, v, l < sizeof s->events ? l : sizeof s->events);
+    /* RFC 6458 §8.1.11: older, shorter structures are accepted and change
+     * only the classes they cover (Linux); longer ones are not */
+    if (l > sizeof s->events)
+        return -EINVAL;
+    bool was_dry = s->events.sctp_sender_dry_event;
+    memcpy(&s->events, v, l);
+    if (!was_dry && s->events.sctp_sender_dry_event && (s->type == SOCK_STREAM || s->peeled))
+        dry_now(s, s->assoc);
     return 0;
 }
 static int get_events(bsock *s, void *v, socklen_t *l)
@@ -202,6 +223,7 @@ static int get_events(bsock *s, void *v, socklen_t *l)
 static uint8_t *event_flag(bsock *s, uint16_t type)
 {
     switch (type) {
+    case SCTP_DATA_IO_EVENT: return &s->events.sctp_data_io_event;
     case SCTP_ASSOC_CHANGE: return &s->events.sctp_association_event;
     case SCTP_PEER_ADDR_CHANGE: return &s->events.sctp_address_event;
     case SCTP_SEND_FAILED: return &s->events.sctp_send_failure_event;
@@ -226,7 +248,28 @@ static int set_event(bsock *s, const void *v, socklen_t l)
     uint8_t *f = event_flag(s, e.se_type);
     if (!f)
         return -EINVAL;
+    bool one = s->type == SOCK_STREAM || s->peeled;
+    braid_assoc_status as;
+    if (!one && e.se_assoc_id > SCTP_ALL_ASSOC &&
+        (!s->st->ep || braid_assoc_status_get(s->st->ep, (braid_assoc_id)e.se_assoc_id, &as) < 0 ||
+         stack_owner(s->st, (braid_assoc_id)e.se_assoc_id) != s))
+        return -EINVAL; /* Linux: no such association */
+    /* (subscriptions are per socket here; Linux also keeps them per
+     * association, which only differs for one-to-many sockets whose
+     * existing associations are left out by SCTP_FUTURE_ASSOC) */
+    bool was = *f;
     *f = e.se_on ? 1 : 0;
+    if (!was && *f && e.se_type == SCTP_SENDER_DRY_EVENT) {
+        if (one)
+            dry_now(s, s->assoc);
+        else if (e.se_assoc_id > SCTP_ALL_ASSOC)
+            dry_now(s, (braid_assoc_id)e.se_assoc_id);
+        else if (s->st->ep && (e.se_assoc_id == SCTP_CURRENT_ASSOC || e.se_assoc_id == SCTP_ALL_ASSOC))
+            for (braid_assoc_id id = braid_next_assoc(s->st->ep, 0); id;
+                 id = braid_next_assoc(s->st->ep, id))
+                if (stack_owner(s->st, id) == s)
+                    dry_now(s, id);
+    }
     return 0;
 }
 static int get_event(bsock *s, void *v, socklen_t *l)
@@ -497,6 +540,8 @@ static int set_int_field(int *dst, const void *v)
 static int set_autoclose(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
+    if (s->type == SOCK_STREAM && !s->peeled)
+        return -EOPNOTSUPP; /* one-to-many only (Linux) */
     return set_int_field(&s->autoclose, v);
 }
 static int get_autoclose(bsock *s, void *v, socklen_t *l)
@@ -643,12 +688,13 @@ static int get_local_udp(bsock *s, void *v, socklen_t *l)
 static int get_assoc_number(bsock *s, void *v, socklen_t *l)
 {
     uint32_t n = 0;
+    if (s->type == SOCK_STREAM && !s->peeled)
+        return -EOPNOTSUPP; /* one-to-many only (Linux) */
     if (s->st->ep)
-        for (braid_assoc_id id = 1; id < 100000; id++) {
-            braid_assoc_status as;
-            if (braid_assoc_status_get(s->st->ep, id, &as) == 0 && stack_owner(s->st, id) == s)
+        for (braid_assoc_id id = braid_next_assoc(s->st->ep, 0); id;
+             id = braid_next_assoc(s->st->ep, id))
+            if (stack_owner(s->st, id) == s)
                 n++;
-        }
     return put(v, l, &n, sizeof n);
 }
 

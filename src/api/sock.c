@@ -15,6 +15,11 @@
 #include "internal.h"
 
 pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* g_tab_lock guards the table, refs and closing. It is a leaf: taken under
+ * g_lock and under a stack's lock (bs_new), never the other way round, so a
+ * call holding its stack's lock cannot deadlock with the background thread
+ * or braid_close (which take g_lock, then the stack's lock). */
+static pthread_mutex_t g_tab_lock = PTHREAD_MUTEX_INITIALIZER;
 static bsock *g_tab[BRAID_API_MAX_FDS];
 
 void stack_free_locked(bstack *st);
@@ -23,13 +28,13 @@ bsock *bs_get(int fd)
 {
     if (fd < 0 || fd >= BRAID_API_MAX_FDS)
         return NULL;
-    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&g_tab_lock);
     bsock *s = g_tab[fd];
     if (s && !s->closing)
         s->refs++;
     else
         s = NULL;
-    pthread_mutex_unlock(&g_lock);
+    pthread_mutex_unlock(&g_tab_lock);
     return s;
 }
 
@@ -43,9 +48,9 @@ static void bs_destroy(bsock *s)
 
 void bs_put(bsock *s)
 {
-    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&g_tab_lock);
     bool last = --s->refs == 0 && s->closing;
-    pthread_mutex_unlock(&g_lock);
+    pthread_mutex_unlock(&g_tab_lock);
     if (last)
         bs_destroy(s);
 }
@@ -88,9 +93,9 @@ bsock *bs_new(int domain, int type, bstack *st)
     s->next_in_stack = st->socks;
     st->socks = s;
     st->n_socks++;
-    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&g_tab_lock);
     g_tab[s->fd] = s;
-    pthread_mutex_unlock(&g_lock);
+    pthread_mutex_unlock(&g_tab_lock);
     return s;
 }
 
@@ -123,6 +128,7 @@ int braid_socket(int domain, int type, int protocol)
     }
     s->nonblock = (type & SOCK_NONBLOCK) != 0;
     s->nodelay = false;
+    stack_update_ready(st); /* one-to-one: not writable before it connects */
     int fd = s->fd;
     pthread_mutex_unlock(&st->lock);
     return fd;
@@ -198,14 +204,31 @@ int braid_listen(int fd, int backlog)
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
     int rc = 0;
-    if (s->type == SOCK_STREAM && (s->assoc || s->connecting))
-        rc = -EINVAL; /* already connected */
-    else if (!st->ep)
+    /* as Linux (sctp_inet_listen): EINVAL for a connected or peeled-off
+     * socket; backlog 0 stops listening, and is EINVAL on a socket that
+     * does not listen */
+    if (backlog < 0 || s->peeled || (s->type == SOCK_STREAM && (s->assoc || s->connecting)))
+        rc = -EINVAL;
+    else if (backlog == 0) {
+        if (!s->listening)
+            rc = -EINVAL;
+        else {
+            s->listening = false;
+            bool other = false;
+            for (bsock *o = st->socks; o; o = o->next_in_stack)
+                other |= o != s && o->listening && !o->closing;
+            if (!other) {
+                braid_endpoint_set_accept(st->ep, 0);
+                st->accepting = false;
+            }
+        }
+        pthread_mutex_unlock(&st->lock);
+        bs_put(s);
+        return rc < 0 ? fail(-rc) : 0;
+    } else if (!st->ep)
         rc = stack_start(st, true);
     if (rc == 0) {
-        braid_endpoint_set_accept(st->ep, backlog > 0 || s->type == SOCK_SEQPACKET ? 1 : 0);
-        if (s->type == SOCK_SEQPACKET && backlog == 0)
-            braid_endpoint_set_accept(st->ep, 1); /* one-to-many: listen(0) still accepts */
+        braid_endpoint_set_accept(st->ep, 1);
         st->accepting = true;
         s->listening = true;
         s->backlog = backlog > 0 ? backlog : 1;
@@ -262,6 +285,12 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             c->default_send = s->default_send;
             c->nodelay = s->nodelay;
             c->remote_udp_port = s->remote_udp_port;
+            c->rcvtimeo_ns = s->rcvtimeo_ns; /* as Linux's sctp_copy_sock */
+            c->sndtimeo_ns = s->sndtimeo_ns;
+            c->pd_point = s->pd_point;
+            c->frag_interleave = s->frag_interleave;
+            c->linger = s->linger;
+            c->disable_frag = s->disable_frag;
             if (c->events.sctp_association_event) {
                 braid_assoc_status as;
                 struct sctp_assoc_change n;
@@ -276,6 +305,7 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
                 n.sac_assoc_id = (sctp_assoc_t)id;
                 note_push(c, (sctp_assoc_t)id, &n, sizeof n);
             }
+            note_move(s, c, (sctp_assoc_t)id);
             peer_sockaddr(st, id, s->family, addr, len);
             nfd = c->fd;
             stack_update_ready(st);
@@ -300,6 +330,13 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
 int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
                    braid_assoc_id *out)
 {
+    return connect_locked_opts(s, peers, n, port, NULL, out);
+}
+
+/* The same with streams asked for (opts may be NULL; peer_port is set here). */
+int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
+                        const braid_connect_opts *opts, braid_assoc_id *out)
+{
     bstack *st = s->st;
     int rc = st->ep ? 0 : stack_start(st, false);
     if (rc < 0)
@@ -312,6 +349,8 @@ int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
     }
     braid_connect_opts o;
     memset(&o, 0, sizeof o);
+    if (opts)
+        o = *opts;
     o.peer_port = port;
     rc = braid_assoc_connect(st->ep, p, n, &o, braid_now_ns(), out);
     switch (rc) {
@@ -407,25 +446,48 @@ int braid_close(int fd)
     uint64_t now = braid_now_ns();
     if (st->ep) {
         /* RFC 6458 §3.1.5/§4.1.7: one-to-one close shuts its association
-         * down gracefully; one-to-many close ends every association it owns */
-        braid_assoc_id ids[64];
+         * down gracefully; one-to-many close ends every association it owns,
+         * a listener those still waiting in its accept queue. As Linux
+         * (sctp_close): ABORT instead when received data is left unread,
+         * or when SO_LINGER is on with a zero time. */
+        braid_assoc_id ids[128];
         unsigned n = 0;
+        bool unread = false;
         if (s->type == SOCK_STREAM || s->peeled) {
             if (s->assoc)
                 ids[n++] = s->assoc;
+            for (unsigned i = 0; i < s->accept_count && n < 128; i++)
+                ids[n++] = s->acceptq[(s->accept_head + i) % 128];
         } else {
-            for (braid_assoc_id id = 1; id < 100000 && n < 64; id++) {
-                braid_assoc_status as;
-                if (braid_assoc_status_get(st->ep, id, &as) == 0 && stack_owner(st, id) == s)
+            for (braid_assoc_id id = braid_next_assoc(st->ep, 0); id && n < 128;
+                 id = braid_next_assoc(st->ep, id))
+                if (stack_owner(st, id) == s)
                     ids[n++] = id;
-            }
         }
         for (unsigned i = 0; i < n; i++)
-            braid_assoc_shutdown(st->ep, ids[i], now);
+            unread |= braid_assoc_readable(st->ep, ids[i]) != 0;
+        bool abort = unread || (s->linger.l_onoff && s->linger.l_linger == 0);
+        for (unsigned i = 0; i < n; i++) {
+            if (abort)
+                braid_assoc_abort(st->ep, ids[i], NULL, 0, now);
+            else
+                braid_assoc_shutdown(st->ep, ids[i], now);
+        }
+        if (s->listening) { /* no listener left: new INITs get an ABORT */
+            bool other = false;
+            for (bsock *o = st->socks; o; o = o->next_in_stack)
+                other |= o != s && o->listening && !o->closing;
+            if (!other) {
+                braid_endpoint_set_accept(st->ep, 0);
+                st->accepting = false;
+            }
+        }
         stack_flush(st, now);
     }
+    pthread_mutex_lock(&g_tab_lock);
     s->closing = true;
     g_tab[fd] = NULL;
+    pthread_mutex_unlock(&g_tab_lock);
     stack_detach(st, s);
     bool last_sock = st->socks == NULL;
     if (last_sock && st->ep && braid_endpoint_busy(st->ep)) {
@@ -438,8 +500,10 @@ int braid_close(int fd)
         stack_free_locked(st); /* unlocks st */
     else
         pthread_mutex_unlock(&st->lock);
-    bool last = --s->refs == 0;
     pthread_mutex_unlock(&g_lock);
+    pthread_mutex_lock(&g_tab_lock);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&g_tab_lock);
     if (last)
         bs_destroy(s);
     return 0;
@@ -571,14 +635,26 @@ void stack_dispatch_events(bstack *st)
                         braid_event_release(st->ep, &ev);
                         continue;
                     }
+                    if (!owner) { /* nobody would ever see it: refuse it */
+                        braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
+                        braid_event_release(st->ep, &ev);
+                        continue;
+                    }
                 }
                 break;
             case BRAID_COMM_LOST:
             case BRAID_CANT_STR_ASSOC:
                 if (owner && owner->assoc == ev.assoc) {
-                    owner->so_error = ev.u.assoc_change.state == BRAID_COMM_LOST
-                                          ? ECONNRESET
-                                          : (ev.u.assoc_change.error ? ECONNREFUSED : ETIMEDOUT);
+                    /* the errors Linux leaves in sk_err: the peer's ABORT
+                     * resets (refuses, while connecting); our own ABORT
+                     * (a cause code, no peer ABORT) aborts; else timeouts */
+                    bool up = ev.u.assoc_change.state == BRAID_COMM_LOST;
+                    if (ev.u.assoc_change.peer_abort)
+                        owner->so_error = up ? ECONNRESET : ECONNREFUSED;
+                    else if (up && ev.u.assoc_change.error)
+                        owner->so_error = ECONNABORTED;
+                    else
+                        owner->so_error = ETIMEDOUT;
                     owner->eof = true;
                 }
                 break;

@@ -44,11 +44,16 @@ bstack *stack_new(int family)
 /* An SCTP port for a socket that did not bind one (an "ephemeral" port). */
 static uint16_t ephemeral_port(void)
 {
+    /* sockets of different stacks start in parallel (each under its own
+     * lock only): two must not draw the same port */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
     if (g_next_port == 0)
         g_next_port = (uint16_t)(49152 + ((unsigned)getpid() * 7919u) % 16000u);
     uint16_t p = g_next_port++;
     if (g_next_port < 49152)
         g_next_port = 49152;
+    pthread_mutex_unlock(&mu);
     return p;
 }
 
@@ -95,7 +100,7 @@ int stack_start(bstack *st, bool listener)
             fprintf(stderr,
                     "braid: UDP port %u is taken by another SCTP listener on this host; give this "
                     "one another encapsulation port (environment BRAID_UDP_PORT=N, or "
-                    "setsockopt SCTP_REMOTE_UDP_ENCAPS_PORT on the socket before listen)\n",
+                    "setsockopt BRAID_SCTP_LOCAL_UDP_PORT on the socket before listen)\n",
                     udp);
         st->io = NULL;
         return rc;
@@ -124,9 +129,10 @@ int stack_start(bstack *st, bool listener)
     }
     braid_endpoint_set_accept(st->ep, listener);
     st->accepting = listener;
-    pthread_mutex_lock(&g_lock);
-    bg_start();
-    pthread_mutex_unlock(&g_lock);
+    /* not under g_lock: we hold st->lock, and the background thread takes
+     * g_lock before a stack's lock */
+    static pthread_once_t bg_once = PTHREAD_ONCE_INIT;
+    pthread_once(&bg_once, bg_start);
     bg_kick();
     return 0;
 }

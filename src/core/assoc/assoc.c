@@ -20,8 +20,8 @@ braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
         return NULL;
     a->ep = ep;
     a->id = ep->next_id++;
-    if (ep->next_id == 0)
-        ep->next_id = 1;
+    if (ep->next_id < BRAID_ASSOC_ID_FIRST)
+        ep->next_id = BRAID_ASSOC_ID_FIRST;
     a->peer_port = peer_port;
     a->state = BRAID_STATE_CLOSED;
     a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;
@@ -206,6 +206,11 @@ void braid_assoc_established(braid_assoc *a, uint64_t now)
         ev->u.assoc_change.out_streams = a->out_streams;
         ev->u.assoc_change.in_streams = a->in_streams;
     }
+    if (a->peer_has_adaptation) { /* RFC 6458 §6.1.6, after COMM_UP */
+        ev = braid_ep_push_event(a->ep, BRAID_EV_ADAPTATION, a->id);
+        if (ev)
+            ev->u.adaptation_ind = a->peer_adaptation;
+    }
     if (a->shutdown_requested) { /* user shut down while connecting */
         a->state = BRAID_STATE_SHUTDOWN_PENDING;
         braid_assoc_check_shutdown(a, now);
@@ -249,6 +254,7 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
         if (info && info_len)
             memcpy(ev->u.assoc_change.info, info, info_len);
         ev->u.assoc_change.info_len = (uint16_t)info_len;
+        ev->u.assoc_change.peer_abort = a->peer_aborted;
     }
     fail_ctx fc = {a};
     braid_outq_free(&a->outq, send_failed_cb, &fc);
@@ -571,6 +577,7 @@ static void on_abort(braid_assoc *a, const braid_chunk_view *v)
         info = c.u.tlvs.tlvs;
         info_len = c.u.tlvs.tlvs_len;
     }
+    a->peer_aborted = true;
     braid_assoc_lost(a, cause, info, info_len); /* §9.1 */
 }
 

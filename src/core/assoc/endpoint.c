@@ -79,7 +79,7 @@ int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const brai
     ep->mem.free = h->free;
     ep->mem.user = h->user;
     ep->cfg = *s;
-    ep->next_id = 1;
+    ep->next_id = BRAID_ASSOC_ID_FIRST;
     ep->accept = true;
     h->random(h->user, ep->cookie_key, sizeof ep->cookie_key);
     *out = ep;
@@ -626,6 +626,8 @@ int braid_assoc_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason,
         memcpy(a->abort_info, reason, len);
     a->abort_info_len = (uint16_t)len;
     a->abort_then_free = true;
-    braid_assoc_lost(a, BRAID_CAUSE_USER_ABORT, a->abort_info, a->abort_info_len);
+    /* the reason goes to the peer; locally COMM_LOST carries no ABORT
+     * chunk (as on Linux), only the cause code */
+    braid_assoc_lost(a, BRAID_CAUSE_USER_ABORT, NULL, 0);
     return 0;
 }

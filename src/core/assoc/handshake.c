@@ -18,11 +18,13 @@
  *  52  peer port (u16)   54 local port (u16)
  *  56  number of peer addresses (u8), 3 reserved
  *  60  addresses: family (u8), 3 reserved, IP (16)  x n
+ *   .  peer's Adaptation Layer Indication: present (u8), 3 reserved, value (u32)
  *   .  MAC (32) over everything before it
  */
 #define COOKIE_FIXED 60
 #define COOKIE_ADDR 20
-#define COOKIE_VERSION 1
+#define COOKIE_TAIL 8
+#define COOKIE_VERSION 2
 
 typedef struct cookie {
     uint64_t created, life;
@@ -32,6 +34,8 @@ typedef struct cookie {
     uint16_t peer_port, local_port;
     unsigned n_addrs;
     braid_addr addrs[BRAID_MAX_ADDRS];
+    bool has_adaptation; /* the peer's INIT carried one (RFC 5061 §4.2.6) */
+    uint32_t adaptation;
 } cookie;
 
 static size_t cookie_encode(braid_endpoint *ep, const cookie *c, uint8_t *out, size_t cap)
@@ -59,6 +63,8 @@ static size_t cookie_encode(braid_endpoint *ep, const cookie *c, uint8_t *out, s
         braid_wr_u32(&w, (uint32_t)c->addrs[i].family << 24);
         braid_wr_bytes(&w, c->addrs[i].ip, 16);
     }
+    braid_wr_u32(&w, (uint32_t)c->has_adaptation << 24);
+    braid_wr_u32(&w, c->adaptation);
     if (w.err || w.off + BRAID_MAC_LEN > cap)
         return 0;
     ep->hooks.mac(ep->hooks.user, ep->cookie_key, out, w.off, out + w.off);
@@ -113,6 +119,8 @@ static bool cookie_decode(braid_endpoint *ep, const uint8_t *p, size_t len, cook
         if (ip)
             memcpy(c->addrs[i].ip, ip, 16);
     }
+    c->has_adaptation = (braid_rd_u32(&r) >> 24) != 0;
+    c->adaptation = braid_rd_u32(&r);
     return !r.err;
 }
 
@@ -286,7 +294,7 @@ static void send_init_ack(braid_endpoint *ep, const braid_path *path, const brai
     braid_resp *r = braid_ep_resp_slot(ep);
     if (!r)
         return;
-    uint8_t cbuf[COOKIE_FIXED + COOKIE_ADDR * BRAID_MAX_ADDRS + BRAID_MAC_LEN];
+    uint8_t cbuf[COOKIE_FIXED + COOKIE_ADDR * BRAID_MAX_ADDRS + COOKIE_TAIL + BRAID_MAC_LEN];
     size_t clen = cookie_encode(ep, ck, cbuf, sizeof cbuf);
     braid_pkt_builder b;
     /* §5.1 B: the packet carries the INIT's Initiate Tag */
@@ -378,6 +386,8 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
     ck.local_port = h->dst_port;
     ck.n_addrs = ii.n_addrs;
     memcpy(ck.addrs, ii.addrs, sizeof ii.addrs);
+    ck.has_adaptation = ii.has_adaptation;
+    ck.adaptation = ii.adaptation;
     uint16_t os = ep->cfg.outbound_streams, mis = ep->cfg.max_inbound_streams;
 
     if (!a && !ep->accept) {
@@ -466,11 +476,9 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
     braid_free(&ep->mem, a->cookie, a->cookie_len);
     a->cookie = ck;
     a->cookie_len = ii.cookie_len;
-    if (ii.has_adaptation) {
-        braid_event *ev = braid_ep_push_event(ep, BRAID_EV_ADAPTATION, a->id);
-        if (ev)
-            ev->u.adaptation_ind = ii.adaptation;
-    }
+    /* reported after COMM_UP (braid_assoc_established), as Linux does */
+    a->peer_has_adaptation = ii.has_adaptation;
+    a->peer_adaptation = ii.adaptation;
     /* §5.1 C: send COOKIE ECHO, restart T1 as T1-cookie, COOKIE-ECHOED */
     a->state = BRAID_STATE_COOKIE_ECHOED;
     a->ctl &= ~(uint32_t)CTL_INIT;
@@ -508,6 +516,8 @@ static int tcb_from_cookie(braid_assoc *a, const cookie *ck, const braid_path *p
     a->peer_vtag = ck->peer_tag;
     a->want_os = ck->out_streams;
     a->want_mis = ck->in_streams;
+    a->peer_has_adaptation = ck->has_adaptation;
+    a->peer_adaptation = ck->adaptation;
     for (unsigned i = 0; i < ck->n_addrs; i++) {
         braid_addr ad = ck->addrs[i];
         ad.udp_port = path->remote.udp_port;

@@ -91,6 +91,8 @@ struct braid_assoc {
     uint8_t *cookie;            /* COOKIE ECHO to resend, owned */
     size_t cookie_len;
     uint64_t t1_rto;
+    bool peer_has_adaptation; /* Adaptation Layer Indication to report at COMM_UP */
+    uint32_t peer_adaptation;
 
     /* shutdown */
     uint64_t t2_at; /* T2-shutdown */
@@ -133,7 +135,8 @@ struct braid_assoc {
     uint8_t unrec_chunk[BRAID_HB_INFO_MAX]; /* unrecognized chunk header to report */
     uint16_t unrec_len;
 
-    bool freeing; /* closed; freed after the last output */
+    bool freeing;      /* closed; freed after the last output */
+    bool peer_aborted; /* ended by the peer's ABORT (reported in the event) */
 };
 
 /* Stateless replies (INIT ACK, OOTB ABORT, SHUTDOWN COMPLETE, Stale Cookie

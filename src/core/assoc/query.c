@@ -25,6 +25,15 @@ braid_assoc_id braid_next_readable(const braid_endpoint *ep, braid_assoc_id afte
     return best;
 }
 
+braid_assoc_id braid_next_assoc(const braid_endpoint *ep, braid_assoc_id after)
+{
+    braid_assoc_id best = 0;
+    for (const braid_assoc *a = ep->assocs; a; a = a->next)
+        if (a->id > after && (best == 0 || a->id < best) && !a->freeing)
+            best = a->id;
+    return best;
+}
+
 size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id)
 {
     const braid_assoc *a = by_id(ep, id);
