@@ -104,6 +104,9 @@ struct bstack {
     braid_hooks hooks;
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
+    unsigned waiters;      /* application threads blocked in stack_wait: they
+                            * read the transport themselves, the background
+                            * thread keeps off (no hand-off on the hot path) */
 
     uint8_t *rxbuf; /* BRAID_API_BATCH x BRAID_API_PKT_CAP */
     uint8_t *txbuf;

@@ -105,6 +105,12 @@ int stack_start(bstack *st, bool listener)
         st->io = NULL;
         return rc;
     }
+    /* Right-sized kernel buffers: a burst the SCTP window allows must not
+     * overflow the UDP socket (that would be loss, and a retransmission). */
+    int kbuf = (int)(st->cfg.rcvbuf > st->cfg.sndbuf ? st->cfg.rcvbuf : st->cfg.sndbuf) * 4;
+    if (kbuf < (4 << 20))
+        kbuf = 4 << 20;
+    braid_io_set_bufs(st->io, kbuf, kbuf);
     uint16_t real_udp = braid_io_local_port(st->io);
     for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
         st->cfg.local_addrs[i].udp_port = real_udp;
@@ -135,6 +141,25 @@ int stack_start(bstack *st, bool listener)
     pthread_once(&bg_once, bg_start);
     bg_kick();
     return 0;
+}
+
+/* Builds what is due into the transmit batch; sends only when it is full. */
+static void stack_collect(bstack *st, uint64_t now)
+{
+    for (;;) {
+        while (st->n_tx < BRAID_API_BATCH) {
+            braid_io_pkt *p = &st->tx[st->n_tx];
+            int n = braid_endpoint_write_pkt(st->ep, &p->path, p->data, p->cap, now);
+            if (n <= 0)
+                return;
+            p->len = (size_t)n;
+            st->n_tx++;
+        }
+        unsigned before = st->n_tx;
+        stack_flush(st, now);
+        if (st->n_tx == before)
+            return; /* the transport would block */
+    }
 }
 
 void stack_flush(bstack *st, uint64_t now)
@@ -179,9 +204,15 @@ void stack_pump(bstack *st, uint64_t now)
         int n = braid_io_recv(st->io, st->rx, BRAID_API_BATCH);
         if (n <= 0)
             break;
-        for (int i = 0; i < n; i++)
+        /* Each packet is a transmit opportunity of its own: a SACK every
+         * second DATA packet (RFC 9260 §6.2) and the data a SACK releases
+         * (Max.Burst per SACK, §6.1 D) are built right after it, and leave
+         * together in one sendmmsg at the end of the batch. */
+        for (int i = 0; i < n; i++) {
             braid_endpoint_read_pkt(st->ep, &st->rx[i].path, st->rx[i].data, st->rx[i].len, now);
-        stack_flush(st, now); /* SACKs out promptly while receiving a burst */
+            stack_collect(st, now);
+        }
+        stack_flush(st, now);
         if (n < BRAID_API_BATCH)
             break;
     }
@@ -304,6 +335,7 @@ int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline)
     uint64_t until = st->ep ? braid_endpoint_next_expiry(st->ep) : BRAID_TIME_NEVER;
     if (deadline && deadline < until)
         until = deadline;
+    st->waiters++;
     pthread_mutex_unlock(&st->lock);
     int timeout = -1;
     if (until != BRAID_TIME_NEVER)
@@ -311,6 +343,7 @@ int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline)
     int rc = poll(pf, (nfds_t)n, timeout);
     int err = errno;
     pthread_mutex_lock(&st->lock);
+    st->waiters--;
     if (rc < 0 && err == EINTR)
         return -EINTR;
     if (deadline && braid_now_ns() >= deadline)
@@ -366,7 +399,7 @@ static void *bg_main(void *arg)
         n++;
         for (bstack *st = g_stacks; st && n < 250; st = st->next) {
             pthread_mutex_lock(&st->lock);
-            if (st->ep && st->io) {
+            if (st->ep && st->io && !st->waiters) {
                 int fds[4];
                 int nf = braid_io_fds(st->io, fds, 4);
                 for (int i = 0; i < nf && n < 256; i++) {
@@ -397,7 +430,7 @@ static void *bg_main(void *arg)
         for (bstack *st = g_stacks; st; st = nx) {
             nx = st->next;
             pthread_mutex_lock(&st->lock);
-            if (st->ep)
+            if (st->ep && !st->waiters)
                 stack_pump(st, now);
             /* closed sockets whose shutdowns are over (or took too long) */
             if (!st->socks && st->orphan_since &&

@@ -720,9 +720,14 @@ int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf)
         return -EINVAL;
     for (unsigned i = 0; i < io->nsock; i++) {
         int fd = io->sk[i].fd;
-        if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0)
+        /* the FORCE variants pass net.core.[rw]mem_max when privileged */
+        if (rcvbuf > 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0)
             return braid_io_fail_(-errno, "SO_RCVBUF: %s", strerror(errno));
-        if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) != 0)
+        if (sndbuf > 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) != 0)
             return braid_io_fail_(-errno, "SO_SNDBUF: %s", strerror(errno));
     }
     return 0;
