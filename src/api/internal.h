@@ -104,6 +104,7 @@ struct bstack {
     braid_hooks hooks;
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
+    uint64_t last_rx_poll; /* when the transport was last read */
     unsigned waiters;      /* application threads blocked in stack_wait: they
                             * read the transport themselves, the background
                             * thread keeps off (no hand-off on the hot path) */
@@ -125,6 +126,7 @@ bstack *stack_new(int family);
 int stack_start(bstack *st, bool listener); /* engine + transport; -errno */
 void stack_pump(bstack *st, uint64_t now);  /* input, timers, events, output; st locked */
 void stack_flush(bstack *st, uint64_t now); /* output only; st locked */
+void stack_pump_lazy(bstack *st, uint64_t now); /* send path: input every 20 us */
 void stack_update_ready(bstack *st);        /* st locked */
 /* Waits (without the lock) until something may have changed for s, the
  * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */

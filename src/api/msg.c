@@ -268,7 +268,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         perr = -EMSGSIZE; /* SCTP_DISABLE_FRAGMENTS: larger than one chunk */
     rc = perr;
     while (rc == 0) {
-        stack_pump(st, braid_now_ns());
+        stack_pump_lazy(st, braid_now_ns());
         if (one_to_one) {
             braid_assoc_id id = 0;
             rc = one_to_one_assoc(s, m, &p, &id);
@@ -517,10 +517,21 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         pthread_mutex_unlock(&st->lock);
         return fail(ENOTCONN);
     }
+    bool fresh = false;
     for (;;) {
-        stack_pump(st, braid_now_ns());
+        /* what is already here is handed over without reading the transport
+         * first (at most every 20 us); only an empty socket looks at once */
+        if (fresh)
+            stack_pump(st, braid_now_ns());
+        else
+            stack_pump_lazy(st, braid_now_ns());
         m->msg_controllen = ctl_cap;
         rc = recv_once(s, m, flags);
+        if (rc == -EAGAIN && !fresh) {
+            fresh = true;
+            continue;
+        }
+        fresh = false;
         if (rc != -EAGAIN)
             break;
         if (s->type == SOCK_STREAM && s->eof) {

@@ -143,6 +143,20 @@ int stack_start(bstack *st, bool listener)
     return 0;
 }
 
+/* The send path's pump: reading the transport costs a system call, so a
+ * stream of small sends looks at it at most every 20 us (a full send buffer
+ * or a timer always does). */
+void stack_pump_lazy(bstack *st, uint64_t now)
+{
+    if (!st->ep)
+        return;
+    if (now - st->last_rx_poll >= 20000 || braid_endpoint_next_expiry(st->ep) <= now) {
+        stack_pump(st, now);
+        return;
+    }
+    stack_flush(st, now);
+}
+
 /* Builds what is due into the transmit batch; sends only when it is full. */
 static void stack_collect(bstack *st, uint64_t now)
 {
@@ -200,6 +214,7 @@ void stack_pump(bstack *st, uint64_t now)
 {
     if (!st->ep)
         return;
+    st->last_rx_poll = now;
     for (int round = 0; round < 64; round++) {
         int n = braid_io_recv(st->io, st->rx, BRAID_API_BATCH);
         if (n <= 0)
