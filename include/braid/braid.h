@@ -335,7 +335,8 @@ typedef struct braid_event {
             braid_addr addr;
             uint16_t port; /* the peer's SCTP port */
             braid_paddr_state state;
-            int error;
+            int error; /* why, as RFC 6458's spc_error: 0 failure threshold
+                        * reached, 1 a SACK, 2 a HEARTBEAT ACK */
         } paddr;
         struct {
             int sent; /* 1: some of it was transmitted */

@@ -60,6 +60,7 @@ struct bsock {
     braid_assoc_id assoc; /* one-to-one: the association; peeled: its one */
     int so_error;         /* pending error (SO_ERROR) */
     bool eof;             /* one-to-one: association ended (reads return 0) */
+    braid_assoc_id pd_assoc; /* a message of it is partly read: it comes first */
     bool shut_wr;         /* shutdown(SHUT_WR) done */
 
     /* accept queue (one-to-one listener) */
@@ -104,6 +105,7 @@ struct bstack {
     braid_hooks hooks;
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
+    unsigned users;        /* calls in progress on its sockets (sock.c's table lock) */
     uint64_t last_rx_poll; /* when the transport was last read */
     unsigned waiters;      /* application threads blocked in stack_wait: they
                             * read the transport themselves, the background
@@ -120,6 +122,7 @@ bsock *bs_get(int fd); /* takes a reference; NULL if not a braid socket */
 void bs_put(bsock *s); /* drops it (frees a closed socket on the last one) */
 bsock *bs_new(int domain, int type, bstack *st);
 bool bs_is_braid(int fd);
+bool stack_in_use(bstack *st); /* a call on one of its sockets is still inside */
 
 /* stacks (stack.c) */
 bstack *stack_new(int family);
@@ -140,6 +143,7 @@ int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t 
 int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len);
 bool addr_equal(const braid_addr *a, const braid_addr *b);
 void bg_kick(void); /* wakes the background thread */
+void stack_linger_all(uint64_t deadline); /* until no association is busy */
 bsock *stack_owner(bstack *st, braid_assoc_id id);
 void stack_dispatch_events(bstack *st);
 

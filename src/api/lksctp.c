@@ -107,6 +107,21 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
     }
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
+    if (s->type == SOCK_STREAM && s->connecting && st->ep) {
+        /* a non-blocking connect finished meanwhile (see braid_connect) */
+        stack_pump(st, braid_now_ns());
+        braid_assoc_status as;
+        if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
+            s->assoc = 0;
+            s->eof = false;
+            s->so_error = 0;
+            s->connecting = false;
+        } else if (as.state >= BRAID_STATE_ESTABLISHED) {
+            s->connecting = false;
+        }
+    }
+    if (rc == 0 && s->type == SOCK_STREAM && s->listening)
+        rc = -EISCONN;
     if (rc == 0 && s->type == SOCK_STREAM && s->assoc)
         rc = s->connecting ? -EALREADY : -EISCONN;
     braid_assoc_id aid = 0;

@@ -416,8 +416,17 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
     size_t cap = iov_total(m);
     size_t cused = 0;
     m->msg_flags = 0;
+    if (s->pd_assoc && st->ep && !braid_assoc_readable(st->ep, s->pd_assoc)) {
+        braid_assoc_status as;
+        if (braid_assoc_status_get(st->ep, s->pd_assoc, &as) < 0)
+            s->pd_assoc = 0; /* ended: what it left is gone */
+        else
+            return -EAGAIN; /* the rest of the message is still on its way */
+    }
     bnote *prev = NULL;
-    bnote *n = peek_note(s, &prev);
+    /* as Linux (SCTP_FRAGMENT_INTERLEAVE 0): once a message is partly read,
+     * its pieces come before anything else, notifications included */
+    bnote *n = s->pd_assoc ? NULL : peek_note(s, &prev);
     if (n) {
         /* as Linux: a notification larger than the buffer is read in pieces,
          * MSG_EOR on the last (never truncated, never lost) */
@@ -439,7 +448,9 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
     if (!st->ep)
         return -EAGAIN;
     braid_assoc_id id = 0;
-    if (s->type == SOCK_STREAM || s->peeled) {
+    if (s->pd_assoc) {
+        id = s->pd_assoc;
+    } else if (s->type == SOCK_STREAM || s->peeled) {
         id = s->assoc;
     } else {
         for (braid_assoc_id x = braid_next_readable(st->ep, 0); x;
@@ -465,6 +476,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
         iov_fill(m, tmp, (size_t)r);
     if (ri.flags & BRAID_RECV_EOR)
         m->msg_flags |= MSG_EOR;
+    s->pd_assoc = (ri.flags & BRAID_RECV_EOR) ? 0 : id;
     if (m->msg_name) {
         struct sockaddr_storage ss;
         braid_addr a;

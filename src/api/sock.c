@@ -30,12 +30,22 @@ bsock *bs_get(int fd)
         return NULL;
     pthread_mutex_lock(&g_tab_lock);
     bsock *s = g_tab[fd];
-    if (s && !s->closing)
+    if (s && !s->closing) {
         s->refs++;
-    else
+        s->st->users++; /* the stack stays while the call is inside */
+    } else {
         s = NULL;
+    }
     pthread_mutex_unlock(&g_tab_lock);
     return s;
+}
+
+bool stack_in_use(bstack *st)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    bool used = st->users > 0;
+    pthread_mutex_unlock(&g_tab_lock);
+    return used;
 }
 
 static void bs_destroy(bsock *s)
@@ -50,6 +60,7 @@ void bs_put(bsock *s)
 {
     pthread_mutex_lock(&g_tab_lock);
     bool last = --s->refs == 0 && s->closing;
+    s->st->users--; /* the last access to the stack: it may go now */
     pthread_mutex_unlock(&g_tab_lock);
     if (last)
         bs_destroy(s);
@@ -105,15 +116,47 @@ static int fail(int err)
     return -1;
 }
 
+/* At exit. The kernel closes a process's sockets when it exits and goes on
+ * with their graceful shutdowns (delivering what was sent) after it is gone;
+ * braid lives in the process, so exit() does the closing and then waits for
+ * the shutdowns, at most $BRAID_EXIT_LINGER_MS (default 2000, 0: no wait).
+ * Only in the process that made the sockets: a forked child's copies are
+ * its parent's to end. (_exit() and signals skip this, as they must.) */
+static pid_t g_pid;
+
+static void at_exit(void)
+{
+    if (getpid() != g_pid)
+        return;
+    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
+        pthread_mutex_lock(&g_tab_lock);
+        bool open = g_tab[fd] && !g_tab[fd]->closing;
+        pthread_mutex_unlock(&g_tab_lock);
+        if (open)
+            braid_close(fd);
+    }
+    const char *e = getenv("BRAID_EXIT_LINGER_MS");
+    uint64_t ms = e && *e ? strtoull(e, NULL, 10) : 2000;
+    if (ms)
+        stack_linger_all(braid_now_ns() + ms * 1000000ull);
+}
+
+static void at_exit_register(void)
+{
+    g_pid = getpid();
+    atexit(at_exit);
+}
+
 int braid_socket(int domain, int type, int protocol)
 {
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (protocol != IPPROTO_SCTP)
-        return socket(domain, type, protocol); /* not ours: libc */
-    if (domain != AF_INET && domain != AF_INET6)
-        return fail(EAFNOSUPPORT);
-    if (base != SOCK_STREAM && base != SOCK_SEQPACKET)
-        return fail(ESOCKTNOSUPPORT);
+    /* not ours: libc, which also says what Linux says for SCTP with a
+     * family or type SCTP has not (EPROTONOSUPPORT, EAFNOSUPPORT, ...) */
+    if (protocol != IPPROTO_SCTP || (domain != AF_INET && domain != AF_INET6) ||
+        (base != SOCK_STREAM && base != SOCK_SEQPACKET))
+        return socket(domain, type, protocol);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, at_exit_register);
     bstack *st = stack_new(domain);
     if (!st)
         return fail(ENOMEM);
@@ -306,6 +349,9 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
                 note_push(c, (sctp_assoc_t)id, &n, sizeof n);
             }
             note_move(s, c, (sctp_assoc_t)id);
+            braid_assoc_status gone;
+            if (braid_assoc_status_get(st->ep, id, &gone) < 0)
+                c->eof = true; /* it ended while it waited: reads end at once */
             peer_sockaddr(st, id, s->family, addr, len);
             nfd = c->fd;
             stack_update_ready(st);
@@ -402,6 +448,20 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
         rc = -EINVAL;
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
+    if (s->type == SOCK_STREAM && s->connecting && st->ep) {
+        /* a non-blocking connect finished meanwhile: up (EISCONN from now
+         * on) or failed (as on Linux, the socket may connect again) */
+        stack_pump(st, braid_now_ns());
+        braid_assoc_status as;
+        if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
+            s->assoc = 0;
+            s->eof = false;
+            s->so_error = 0;
+            s->connecting = false;
+        } else if (as.state >= BRAID_STATE_ESTABLISHED) {
+            s->connecting = false;
+        }
+    }
     if (rc == 0 && s->type == SOCK_STREAM) {
         if (s->listening)
             rc = -EISCONN;
@@ -487,22 +547,30 @@ int braid_close(int fd)
     pthread_mutex_lock(&g_tab_lock);
     s->closing = true;
     g_tab[fd] = NULL;
+    bool others = st->users > 1; /* another thread's call is inside */
     pthread_mutex_unlock(&g_tab_lock);
     stack_detach(st, s);
     bool last_sock = st->socks == NULL;
-    if (last_sock && st->ep && braid_endpoint_busy(st->ep)) {
-        /* keep the stack (and its transport) until the shutdowns finish:
-         * the background thread frees it */
+    if (last_sock && ((st->ep && braid_endpoint_busy(st->ep)) || others)) {
+        /* keep the stack (and its transport) until the shutdowns finish and
+         * no call is inside any more: the background thread frees it */
         st->orphan_since = now;
         last_sock = false;
     }
-    if (last_sock)
+    bool freed = last_sock;
+    if (freed) {
+        pthread_mutex_lock(&g_tab_lock);
+        st->users--; /* ours; nobody else can reach the stack now */
+        pthread_mutex_unlock(&g_tab_lock);
         stack_free_locked(st); /* unlocks st */
-    else
+    } else {
         pthread_mutex_unlock(&st->lock);
+    }
     pthread_mutex_unlock(&g_lock);
     pthread_mutex_lock(&g_tab_lock);
     bool last = --s->refs == 0;
+    if (!freed)
+        st->users--; /* the last access to the stack */
     pthread_mutex_unlock(&g_tab_lock);
     if (last)
         bs_destroy(s);

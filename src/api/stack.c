@@ -72,6 +72,26 @@ static void bg_start(void)
     pthread_attr_destroy(&at);
 }
 
+/* Waits (the background thread working meanwhile) until no stack has an
+ * association still up or shutting down, or the deadline passes. */
+void stack_linger_all(uint64_t deadline)
+{
+    for (;;) {
+        bool busy = false;
+        pthread_mutex_lock(&g_lock);
+        for (bstack *st = g_stacks; st && !busy; st = st->next) {
+            pthread_mutex_lock(&st->lock);
+            busy = st->ep && braid_endpoint_busy(st->ep);
+            pthread_mutex_unlock(&st->lock);
+        }
+        pthread_mutex_unlock(&g_lock);
+        if (!busy || braid_now_ns() >= deadline)
+            return;
+        bg_kick();
+        poll(NULL, 0, 2);
+    }
+}
+
 void bg_kick(void)
 {
     if (g_wake_fd >= 0) {
@@ -256,6 +276,10 @@ bsock *stack_owner(bstack *st, braid_assoc_id id)
 
 static bool sock_readable(bstack *st, bsock *s)
 {
+    braid_assoc_status as;
+    if (s->pd_assoc && st->ep && !braid_assoc_readable(st->ep, s->pd_assoc) &&
+        braid_assoc_status_get(st->ep, s->pd_assoc, &as) == 0)
+        return s->so_error || s->eof; /* the rest of a partly read message comes first */
     if (s->n_notes || s->so_error || s->eof)
         return true;
     if (!st->ep)
@@ -448,8 +472,9 @@ static void *bg_main(void *arg)
             if (st->ep && !st->waiters)
                 stack_pump(st, now);
             /* closed sockets whose shutdowns are over (or took too long) */
-            if (!st->socks && st->orphan_since &&
-                (!braid_endpoint_busy(st->ep) || now - st->orphan_since > 120000000000ull))
+            if (!st->socks && st->orphan_since && !stack_in_use(st) &&
+                (!st->ep || !braid_endpoint_busy(st->ep) ||
+                 now - st->orphan_since > 120000000000ull))
                 stack_free_locked(st); /* unlocks */
             else
                 pthread_mutex_unlock(&st->lock);

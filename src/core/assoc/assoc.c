@@ -450,6 +450,7 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
                     ev->u.paddr.addr = d->addr;
                     ev->u.paddr.port = a->peer_port;
                     ev->u.paddr.state = BRAID_ADDR_AVAILABLE;
+                    ev->u.paddr.error = 1; /* RFC 6458 SCTP_RECEIVED_SACK */
                 }
             }
         }
@@ -644,6 +645,7 @@ static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t
             ev->u.paddr.addr = d->addr;
             ev->u.paddr.port = a->peer_port;
             ev->u.paddr.state = was_down ? BRAID_ADDR_AVAILABLE : BRAID_ADDR_CONFIRMED;
+            ev->u.paddr.error = 2; /* RFC 6458 SCTP_HEARTBEAT_SUCCESS */
         }
     }
 }
