@@ -267,7 +267,7 @@ static inline int set_remote_udp_port(int fd, uint16_t port)
     struct sctp_udpencaps u;
     memset(&u, 0, sizeof u);
     u.sue_assoc_id = SCTP_FUTURE_ASSOC;
-    u.sue_port = port;
+    u.sue_port = htons(port);
     return setsockopt(fd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &u, sizeof u);
 }
 

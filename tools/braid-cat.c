@@ -362,7 +362,7 @@ static int run_connector(const opts *o, const char *host)
     if (o->udp) {
         struct sctp_udpencaps u;
         memset(&u, 0, sizeof u);
-        u.sue_port = o->udp;
+        u.sue_port = htons(o->udp);
         if (setsockopt(fd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &u, sizeof u) < 0)
             die("setsockopt(SCTP_REMOTE_UDP_ENCAPS_PORT): %s", strerror(errno));
     }

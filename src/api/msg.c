@@ -258,7 +258,8 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         perr = rc;
     else if (one_to_one && !s->peeled && (p.flags & (SCTP_EOF | SCTP_ABORT)))
         perr = -EINVAL; /* one-to-one: close(), shutdown() or SO_LINGER instead */
-    else if (((p.flags & SCTP_EOF) && len > 0) || (!(p.flags & (SCTP_EOF | SCTP_ABORT)) && len == 0))
+    else if (((p.flags & SCTP_EOF) && len > 0) ||
+             (!(p.flags & (SCTP_EOF | SCTP_ABORT)) && len == 0))
         perr = -EINVAL;
     else if ((p.flags & SCTP_ADDR_OVER) && !m->msg_name)
         perr = -EINVAL;

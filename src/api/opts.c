@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/time.h>
 
 #include "internal.h"
@@ -264,7 +265,8 @@ static int set_event(bsock *s, const void *v, socklen_t l)
             dry_now(s, s->assoc);
         else if (e.se_assoc_id > SCTP_ALL_ASSOC)
             dry_now(s, (braid_assoc_id)e.se_assoc_id);
-        else if (s->st->ep && (e.se_assoc_id == SCTP_CURRENT_ASSOC || e.se_assoc_id == SCTP_ALL_ASSOC))
+        else if (s->st->ep &&
+                 (e.se_assoc_id == SCTP_CURRENT_ASSOC || e.se_assoc_id == SCTP_ALL_ASSOC))
             for (braid_assoc_id id = braid_next_assoc(s->st->ep, 0); id;
                  id = braid_next_assoc(s->st->ep, id))
                 if (stack_owner(s->st, id) == s)
@@ -655,14 +657,14 @@ static int set_udpencaps(bsock *s, const void *v, socklen_t l)
     (void)l;
     struct sctp_udpencaps u;
     memcpy(&u, v, sizeof u);
-    s->remote_udp_port = u.sue_port; /* RFC 6951: the peer's UDP port */
+    s->remote_udp_port = ntohs(u.sue_port); /* RFC 6951 §6.1: network byte order */
     return 0;
 }
 static int get_udpencaps(bsock *s, void *v, socklen_t *l)
 {
     struct sctp_udpencaps u;
     memcpy(&u, v, sizeof u < *l ? sizeof u : *l);
-    u.sue_port = s->remote_udp_port ? s->remote_udp_port : braid_io_default_udp_port();
+    u.sue_port = htons(s->remote_udp_port ? s->remote_udp_port : braid_io_default_udp_port());
     return put(v, l, &u, sizeof u);
 }
 

@@ -44,7 +44,7 @@ static inline int set_udp_port(int fd, uint16_t port)
 {
     struct sctp_udpencaps u;
     memset(&u, 0, sizeof u);
-    u.sue_port = port;
+    u.sue_port = htons(port);
     return braid_setsockopt(fd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &u, sizeof u);
 }
 

@@ -228,7 +228,7 @@ static int p_connect_to(psock s, uint16_t udp_port)
     struct sctp_udpencaps u;
     memset(&u, 0, sizeof u);
     u.sue_assoc_id = SCTP_FUTURE_ASSOC;
-    u.sue_port = udp_port;
+    u.sue_port = htons(udp_port);
     if (braid_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &u, sizeof u) < 0)
         return -1;
     struct sockaddr_in a;

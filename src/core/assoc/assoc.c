@@ -471,6 +471,9 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         a->fast_recovery = false; /* §7.2.4 item 6 */
     if (r.n_fast_rtx) {
         ep->ctr.fast_retransmits += r.n_fast_rtx;
+        braid_ep_log(ep, "assoc %u: fast retransmit of %u chunks (recovery %d): cwnd %u flight %u",
+                     a->id, r.n_fast_rtx, a->fast_recovery, a->dests[0].cc.cwnd,
+                     a->dests[0].flight);
         if (!a->fast_recovery) {
             /* §7.2.4 items 2, 6: once per recovery */
             for (unsigned i = 0; i < a->n_dests; i++)
@@ -779,7 +782,7 @@ static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
         /* §6.4.1: move the primary to an active destination */
         if (idx == a->primary) {
             for (unsigned j = 0; j < a->n_dests; j++)
-                if (a->dests[j].active) {
+                if (a->dests[j].active && a->dests[j].confirmed) { /* §5.4 */
                     a->primary = j;
                     break;
                 }
@@ -802,6 +805,10 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     braid_dest *d = &a->dests[i];
     braid_endpoint *ep = a->ep;
     ep->ctr.t3_expiries++;
+    braid_ep_log(
+        ep, "assoc %u: T3 on path %u: flight %u cwnd %u rwnd %u rtx %u outstanding %u queued %zu",
+        a->id, i, d->flight, d->cc.cwnd, a->peer_rwnd, a->outq.n_rtx,
+        braid_outq_outstanding(&a->outq), a->outq.queued_bytes);
     /* §6.3.3 E1-E3: cut cwnd, back off RTO, mark everything on the path */
     braid_cc_rfc9260.on_timeout(&d->cc);
     braid_rtt_backoff(&d->rtt);

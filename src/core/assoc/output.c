@@ -11,12 +11,19 @@
 #define SACK_MAX_DUPS 16
 
 /* The destination to send to: the primary, or the first active one. */
+/* RFC 9260 §5.4: no DATA to an address not yet confirmed; §8.2: nor to an
+ * inactive one while an active one exists. */
+static bool usable(const braid_dest *d)
+{
+    return d->active && d->confirmed;
+}
+
 static unsigned choose_dest(const braid_assoc *a)
 {
-    if (a->dests[a->primary].active)
+    if (usable(&a->dests[a->primary]))
         return a->primary;
     for (unsigned i = 0; i < a->n_dests; i++)
-        if (a->dests[i].active)
+        if (usable(&a->dests[i]))
             return i;
     return a->primary; /* all inactive: keep trying the primary (§8.2) */
 }
@@ -334,7 +341,8 @@ int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t
      * the current one is in trouble */
     if (a->rx_init && a->outq.n_rtx && a->dests[d].error_count > 0) {
         for (unsigned i = 0; i < a->n_dests; i++)
-            if (i != d && a->dests[i].active && a->dests[i].error_count < a->dests[d].error_count) {
+            if (i != d && usable(&a->dests[i]) &&
+                a->dests[i].error_count < a->dests[d].error_count) {
                 d = i;
                 break;
             }
