@@ -1030,6 +1030,13 @@ struct sctp_recvv_rn {
  * $BRAID_UDP_PORT or 9899, a connecting socket to an ephemeral port. The
  * peer's port is SCTP_REMOTE_UDP_ENCAPS_PORT. */
 #define BRAID_SCTP_LOCAL_UDP_PORT 0x4272
+/* braid extension (level IPPROTO_SCTP, int), set before listen/connect: the
+ * transport of this socket: BRAID_TRANSPORT_UDP (RFC 6951, the default, or
+ * $BRAID_TRANSPORT=udp) or BRAID_TRANSPORT_RAW (IP protocol 132, needs root;
+ * talks to kernel SCTP stacks on the wire; $BRAID_TRANSPORT=raw). */
+#define BRAID_SCTP_TRANSPORT 0x4273
+#define BRAID_TRANSPORT_UDP 0
+#define BRAID_TRANSPORT_RAW 1
 
 int braid_socket(int domain, int type, int protocol);
 int braid_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);

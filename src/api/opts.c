@@ -687,6 +687,23 @@ static int get_local_udp(bsock *s, void *v, socklen_t *l)
     return put(v, l, &x, sizeof x);
 }
 
+static int set_transport(bsock *s, const void *v, socklen_t l)
+{
+    (void)l;
+    int x = get_int(v);
+    if (x != BRAID_TRANSPORT_UDP && x != BRAID_TRANSPORT_RAW)
+        return -EINVAL;
+    if (s->st->ep)
+        return -EISCONN; /* the transport is chosen before the socket starts */
+    s->st->io_kind = x == BRAID_TRANSPORT_RAW ? BRAID_IO_RAW : BRAID_IO_UDP;
+    return 0;
+}
+static int get_transport(bsock *s, void *v, socklen_t *l)
+{
+    int x = s->st->io_kind == BRAID_IO_RAW ? BRAID_TRANSPORT_RAW : BRAID_TRANSPORT_UDP;
+    return put(v, l, &x, sizeof x);
+}
+
 static int get_assoc_number(bsock *s, void *v, socklen_t *l)
 {
     uint32_t n = 0;
@@ -740,6 +757,7 @@ static const opt_entry table[] = {
      get_udpencaps},
     {IPPROTO_SCTP, SCTP_GET_ASSOC_NUMBER, sizeof(uint32_t), NULL, get_assoc_number},
     {IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, sizeof(int), set_local_udp, get_local_udp},
+    {IPPROTO_SCTP, BRAID_SCTP_TRANSPORT, sizeof(int), set_transport, get_transport},
 };
 
 static const opt_entry *find(int level, int name)
