@@ -266,6 +266,8 @@ typedef struct braid_assoc_status {
     unsigned n_paths;
     braid_path_status paths[BRAID_MAX_ADDRS];
     uint32_t local_vtag, peer_vtag;
+    uint32_t next_tsn; /* the TSN our next DATA chunk gets */
+    uint32_t cum_tsn;  /* the peer's DATA acknowledged up to here */
 } braid_assoc_status;
 
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st);

@@ -536,6 +536,8 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
     st->n_paths = a->n_dests;
     st->local_vtag = a->local_vtag;
     st->peer_vtag = a->peer_vtag;
+    st->next_tsn = a->outq.ring ? a->outq.next : a->initial_tsn_local;
+    st->cum_tsn = a->rx_init ? braid_tsnmap_cum(&a->tsnmap) : 0;
     for (unsigned i = 0; i < a->n_dests; i++) {
         const braid_dest *d = &a->dests[i];
         braid_path_status *p = &st->paths[i];
