@@ -85,9 +85,47 @@ static void test_one_to_many(void)
     braid_close(s);
 }
 
+/* The same over IPv6 (::1). */
+static void test_ipv6(void)
+{
+    int l = braid_socket(AF_INET6, SOCK_STREAM, IPPROTO_SCTP);
+    CHECK(l >= 0);
+    int up = free_udp_port();
+    braid_setsockopt(l, IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, &up, sizeof up);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (braid_bind(l, (struct sockaddr *)&a, sizeof a) < 0 || braid_listen(l, 4) < 0) {
+        printf("  skipped: no IPv6 loopback here (%s)\n", strerror(errno));
+        braid_close(l);
+        return;
+    }
+    socklen_t len = sizeof a;
+    CHECK_EQ(braid_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    CHECK_EQ(a.sin6_family, AF_INET6);
+    int c = braid_socket(AF_INET6, SOCK_STREAM, IPPROTO_SCTP);
+    set_udp_port(c, (uint16_t)up);
+    CHECK_EQ(braid_connect(c, (struct sockaddr *)&a, sizeof a), 0);
+    struct sockaddr_in6 peer;
+    socklen_t pl = sizeof peer;
+    int s = braid_accept(l, (struct sockaddr *)&peer, &pl);
+    CHECK(s >= 0);
+    CHECK_EQ(peer.sin6_family, AF_INET6);
+    CHECK(!memcmp(&peer.sin6_addr, &in6addr_loopback, 16));
+    char b[16];
+    CHECK_EQ(braid_send(c, "six", 3, 0), 3);
+    CHECK_EQ(braid_recv(s, b, sizeof b, 0), 3);
+    CHECK_MEM(b, "six", 3);
+    braid_close(c);
+    braid_close(s);
+    braid_close(l);
+}
+
 int main(void)
 {
     RUN(test_one_to_one);
     RUN(test_one_to_many);
+    RUN(test_ipv6);
     return CHECK_REPORT();
 }
