@@ -53,8 +53,12 @@ fuzz: fuzz-build
 	@for f in fuzz/fuzz_*.c; do t=$$(basename $$f .c); echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	  scripts/fuzz-run.sh $(FUZZ_BUILD) $$t $(FUZZ_SECONDS) || exit 1; done
 
+# CRC32c throughput, then braid vs usrsctp vs the plain-UDP ceiling
+# (bench/compare.sh: BENCH_RUNS runs of BENCH_SECONDS each, default 3 and 3;
+# the table goes to bench/results/).
 bench: build
 	$(BUILD)/bench/bench_crc32c
+	bench/compare.sh $(BUILD)
 
 # Regenerates tests/vectors/all-chunks.pcap and the packet fuzz seeds.
 vectors: build
