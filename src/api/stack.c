@@ -105,6 +105,13 @@ int stack_start(bstack *st, bool listener)
 {
     if (st->ep)
         return 0;
+    /* A 1500-byte path MTU less the IP (and UDP) headers of the family in
+     * use, unless the application set SCTP_MAXSEG / SCTP_PEER_ADDR_PARAMS. */
+    if (st->cfg.pmtu == 1452) {
+        unsigned ip = st->family == AF_INET6 ? 40 : 20;
+        unsigned udp = st->io_kind == BRAID_IO_UDP ? 8 : 0;
+        st->cfg.pmtu = 1500 - ip - udp;
+    }
     if (st->cfg.local_port == 0)
         st->cfg.local_port = ephemeral_port();
     /* RFC 6951 §5.1: a listener takes the well-known UDP port (9899 or
