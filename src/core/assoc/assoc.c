@@ -840,14 +840,19 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         d->error_count++;
         braid_rtt_backoff(&d->rtt);
         dest_failed_check(a, d, i);
-        if (assoc_error(a))
+        /* a probe of an address never confirmed (§5.4) says nothing about
+         * the association: a peer listing an address we cannot reach must
+         * not end an association that works over its other ones */
+        if (d->confirmed && assoc_error(a))
             return;
     }
     /* Once SHUTDOWN or SHUTDOWN ACK is out, T2 watches the peer (§9.2); a
      * heartbeat crossing the SHUTDOWN COMPLETE would only draw an OOTB ABORT. */
     if (a->state != BRAID_STATE_SHUTDOWN_SENT && a->state != BRAID_STATE_SHUTDOWN_ACK_SENT)
         d->hb_due_send = true;
-    uint64_t interval = ep->cfg.hb_interval_ns ? ep->cfg.hb_interval_ns : 0;
+    /* §5.4: an unconfirmed address is probed again every RTO (with its
+     * back-off), a confirmed idle one every HB.interval + RTO (§8.3) */
+    uint64_t interval = d->confirmed ? ep->cfg.hb_interval_ns : 0;
     uint64_t jitter = braid_ep_random32(ep) % (d->rtt.rto / 2 + 1);
     d->hb_at = now + d->rtt.rto + interval + jitter;
     if (!ep->cfg.hb_interval_ns && d->confirmed)
