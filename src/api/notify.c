@@ -3,6 +3,7 @@
  * that owns the association and read in line with data (MSG_NOTIFICATION).
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,29 @@ static int paddr_state(braid_paddr_state st)
     }
 }
 
+/* Both send-failed forms: the fixed structure, then as much of the
+ * undelivered message as fits; ssf_length (same offset in both) says how
+ * long the whole is. */
+_Static_assert(offsetof(struct sctp_send_failed, ssf_length) ==
+                   offsetof(struct sctp_send_failed_event, ssf_length),
+               "ssf_length at one offset in both forms");
+
+static size_t with_data(uint8_t *buf, size_t cap, const void *hdr, size_t hl,
+                        const braid_event *ev)
+{
+    if (hl > cap)
+        return 0;
+    size_t dl = ev->u.send_failed.len;
+    if (hl + dl > cap)
+        dl = cap - hl;
+    memcpy(buf, hdr, hl);
+    uint32_t total = (uint32_t)(hl + dl);
+    memcpy(buf + offsetof(struct sctp_send_failed, ssf_length), &total, sizeof total);
+    if (dl)
+        memcpy(buf + hl, ev->u.send_failed.data, dl);
+    return hl + dl;
+}
+
 /* Builds the notification for ev in buf; returns its length, 0 if the
  * socket did not subscribe to that class. */
 size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t cap)
@@ -106,50 +130,37 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         return sizeof n;
     }
     case BRAID_EV_SEND_FAILED: {
-        size_t dl = ev->u.send_failed.len;
         uint16_t flags = ev->u.send_failed.sent ? SCTP_DATA_SENT : SCTP_DATA_UNSENT;
+        uint16_t sflags =
+            (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
         if (s->events.sctp_send_failure_event_event) {
             struct sctp_send_failed_event n;
-            if (sizeof n + dl > cap)
-                dl = cap - sizeof n;
             memset(&n, 0, sizeof n);
             n.ssf_type = SCTP_SEND_FAILED_EVENT;
             n.ssf_flags = flags;
-            n.ssf_length = (uint32_t)(sizeof n + dl);
             n.ssf_error = ev->u.send_failed.error;
             n.ssfe_info.snd_sid = ev->u.send_failed.info.sid;
-            n.ssfe_info.snd_flags =
-                (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
+            n.ssfe_info.snd_flags = sflags;
             n.ssfe_info.snd_ppid = htonl(ev->u.send_failed.info.ppid);
             n.ssfe_info.snd_context = ev->u.send_failed.info.context;
             n.ssfe_info.snd_assoc_id = id;
             n.ssf_assoc_id = id;
-            memcpy(buf, &n, sizeof n);
-            if (dl)
-                memcpy(buf + sizeof n, ev->u.send_failed.data, dl);
-            return sizeof n + dl;
+            return with_data(buf, cap, &n, sizeof n, ev);
         }
         if (!s->events.sctp_send_failure_event)
             return 0;
         struct sctp_send_failed n;
-        if (sizeof n + dl > cap)
-            dl = cap - sizeof n;
         memset(&n, 0, sizeof n);
         n.ssf_type = SCTP_SEND_FAILED;
         n.ssf_flags = flags;
-        n.ssf_length = (uint32_t)(sizeof n + dl);
         n.ssf_error = ev->u.send_failed.error;
         n.ssf_info.sinfo_stream = ev->u.send_failed.info.sid;
-        n.ssf_info.sinfo_flags =
-            (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
+        n.ssf_info.sinfo_flags = sflags;
         n.ssf_info.sinfo_ppid = htonl(ev->u.send_failed.info.ppid);
         n.ssf_info.sinfo_context = ev->u.send_failed.info.context;
         n.ssf_info.sinfo_assoc_id = id;
         n.ssf_assoc_id = id;
-        memcpy(buf, &n, sizeof n);
-        if (dl)
-            memcpy(buf + sizeof n, ev->u.send_failed.data, dl);
-        return sizeof n + dl;
+        return with_data(buf, cap, &n, sizeof n, ev);
     }
     case BRAID_EV_REMOTE_ERROR: {
         if (!s->events.sctp_peer_error_event)
