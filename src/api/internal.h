@@ -107,9 +107,13 @@ struct bstack {
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
     unsigned users;        /* calls in progress on its sockets (sock.c's table lock) */
     uint64_t last_rx_poll; /* when the transport was last read */
-    unsigned waiters;      /* application threads blocked in stack_wait: they
-                            * read the transport themselves, the background
+    unsigned waiters;      /* application threads blocked in stack_wait that
+                            * read the transport themselves: the background
                             * thread keeps off (no hand-off on the hot path) */
+    unsigned defer_ready;  /* inside a send/recv call: readiness tokens are
+                            * settled once at its end (or before it blocks),
+                            * so a message the call itself takes never costs
+                            * a token write and read */
 
     uint8_t *rxbuf; /* BRAID_API_BATCH x BRAID_API_PKT_CAP */
     uint8_t *txbuf;

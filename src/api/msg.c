@@ -268,6 +268,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     else if (s->disable_frag && len > st->cfg.pmtu - 28u)
         perr = -EMSGSIZE; /* SCTP_DISABLE_FRAGMENTS: larger than one chunk */
     rc = perr;
+    st->defer_ready++;
     while (rc == 0) {
         stack_pump_lazy(st, braid_now_ns());
         if (one_to_one) {
@@ -312,6 +313,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         rc = -s->so_error;
         s->so_error = 0;
     }
+    st->defer_ready--;
     if (st->ep) {
         stack_flush(st, braid_now_ns());
         stack_update_ready(st);
@@ -531,16 +533,18 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         return fail(ENOTCONN);
     }
     bool fresh = false;
+    st->defer_ready++;
     for (;;) {
         /* what is already here is handed over without reading the transport
-         * first (at most every 20 us); only an empty socket looks at once */
+         * first (at most every 20 us); an empty non-blocking socket looks at
+         * once, a blocking one lets poll() say when there is something */
         if (fresh)
             stack_pump(st, braid_now_ns());
         else
             stack_pump_lazy(st, braid_now_ns());
         m->msg_controllen = ctl_cap;
         rc = recv_once(s, m, flags);
-        if (rc == -EAGAIN && !fresh) {
+        if (rc == -EAGAIN && !fresh && nonblock) {
             fresh = true;
             continue;
         }
@@ -561,8 +565,10 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
             rc = w == -EINTR ? -EINTR : -EAGAIN;
             break;
         }
+        fresh = true;
     }
     stack_flush(st, braid_now_ns()); /* window updates */
+    st->defer_ready--;
     stack_update_ready(st);
     pthread_mutex_unlock(&st->lock);
     if (rc < 0) {

@@ -262,7 +262,8 @@ void stack_pump(bstack *st, uint64_t now)
         braid_endpoint_handle_expiry(st->ep, now);
     stack_dispatch_events(st);
     stack_flush(st, now);
-    stack_update_ready(st);
+    if (!st->defer_ready)
+        stack_update_ready(st);
 }
 
 bsock *stack_owner(bstack *st, braid_assoc_id id)
@@ -332,8 +333,9 @@ static void set_readable(bsock *s, bool want)
         if (send(s->inner, &b, 1, MSG_DONTWAIT) == 1)
             s->tok_readable = true;
     } else {
-        while (recv(s->fd, &b, 1, MSG_DONTWAIT) == 1)
-            ;
+        char drain[16]; /* the token is one byte: one call empties it */
+        ssize_t r = recv(s->fd, drain, sizeof drain, MSG_DONTWAIT);
+        (void)r;
         s->tok_readable = false;
     }
 }
@@ -368,7 +370,12 @@ int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline)
     struct pollfd pf[8];
     int n = 0;
     int fds[6];
-    int nf = st->io ? braid_io_fds(st->io, fds, 6) : 0;
+    /* A thread waiting in accept() (one-to-one listener) only needs its token: it leaves the
+     * transport to the threads blocked on associations (or to the background
+     * thread), so that one packet does not wake two threads of the process. */
+    bool reader = !(s->type == SOCK_STREAM && s->listening);
+    int nf = (st->io && reader) ? braid_io_fds(st->io, fds, 6) : 0;
+    stack_update_ready(st); /* other threads may be waiting on their tokens */
     for (int i = 0; i < nf; i++) {
         pf[n].fd = fds[i];
         pf[n].events = POLLIN;
@@ -381,7 +388,12 @@ int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline)
     uint64_t until = st->ep ? braid_endpoint_next_expiry(st->ep) : BRAID_TIME_NEVER;
     if (deadline && deadline < until)
         until = deadline;
-    st->waiters++;
+    if (reader)
+        st->waiters++;
+    /* the deferral is the blocked call's own: whoever pumps meanwhile
+     * settles the tokens at once */
+    unsigned deferred = st->defer_ready;
+    st->defer_ready = 0;
     pthread_mutex_unlock(&st->lock);
     int timeout = -1;
     if (until != BRAID_TIME_NEVER)
@@ -389,7 +401,9 @@ int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline)
     int rc = poll(pf, (nfds_t)n, timeout);
     int err = errno;
     pthread_mutex_lock(&st->lock);
-    st->waiters--;
+    st->defer_ready = deferred;
+    if (reader)
+        st->waiters--;
     if (rc < 0 && err == EINTR)
         return -EINTR;
     if (deadline && braid_now_ns() >= deadline)
@@ -445,7 +459,11 @@ static void *bg_main(void *arg)
         n++;
         for (bstack *st = g_stacks; st && n < 250; st = st->next) {
             pthread_mutex_lock(&st->lock);
-            if (st->ep && st->io && !st->waiters) {
+            if (st->ep && st->io && st->waiters && now + 5000000 < next) {
+                /* an application thread reads this transport now; look again
+                 * in 5 ms in case it has left without another taking over */
+                next = now + 5000000;
+            } else if (st->ep && st->io && !st->waiters) {
                 int fds[4];
                 int nf = braid_io_fds(st->io, fds, 4);
                 for (int i = 0; i < nf && n < 256; i++) {
