@@ -17,6 +17,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -110,6 +111,8 @@ struct bstack {
     unsigned waiters;      /* application threads blocked in stack_wait that
                             * read the transport themselves: the background
                             * thread keeps off (no hand-off on the hot path) */
+    atomic_bool bg_pending; /* the background thread found the stack busy and
+                             * left its transport to the call inside */
     unsigned defer_ready;  /* inside a send/recv call: readiness tokens are
                             * settled once at its end (or before it blocks),
                             * so a message the call itself takes never costs
@@ -135,6 +138,7 @@ void stack_pump(bstack *st, uint64_t now);  /* input, timers, events, output; st
 void stack_flush(bstack *st, uint64_t now); /* output only; st locked */
 void stack_pump_lazy(bstack *st, uint64_t now); /* send path: input every 20 us */
 void stack_update_ready(bstack *st);        /* st locked */
+void stack_leave(bstack *st); /* end of a send/recv call: pending reads, tokens; st locked */
 /* Waits (without the lock) until something may have changed for s, the
  * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */
 int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline);

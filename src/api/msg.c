@@ -316,7 +316,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     st->defer_ready--;
     if (st->ep) {
         stack_flush(st, braid_now_ns());
-        stack_update_ready(st);
+        stack_leave(st);
     }
     pthread_mutex_unlock(&st->lock);
     if (heap && heap != stackbuf)
@@ -569,7 +569,7 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
     }
     stack_flush(st, braid_now_ns()); /* window updates */
     st->defer_ready--;
-    stack_update_ready(st);
+    stack_leave(st);
     pthread_mutex_unlock(&st->lock);
     if (rc < 0) {
         m->msg_controllen = 0;

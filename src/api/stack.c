@@ -266,6 +266,16 @@ void stack_pump(bstack *st, uint64_t now)
         stack_update_ready(st);
 }
 
+/* The end of a send or receive call, lock held: what the background thread
+ * left to us (it found the stack busy) is read now, then the readiness
+ * tokens are settled. */
+void stack_leave(bstack *st)
+{
+    if (st->ep && atomic_exchange_explicit(&st->bg_pending, false, memory_order_acq_rel))
+        stack_pump(st, braid_now_ns());
+    stack_update_ready(st);
+}
+
 bsock *stack_owner(bstack *st, braid_assoc_id id)
 {
     bsock *fallback = NULL;
@@ -446,6 +456,11 @@ void stack_free_locked(bstack *st)
 
 /* ---- the background thread ---- */
 
+/* The background thread never waits for a stack an application thread is
+ * working in: it would only trade the lock back and forth with a busy sender
+ * (a futex call and a context switch per packet). It leaves the stack to
+ * that thread instead, which reads the transport at the end of its call
+ * (stack_leave), and looks at it again within a millisecond. */
 static void *bg_main(void *arg)
 {
     (void)arg;
@@ -458,7 +473,11 @@ static void *bg_main(void *arg)
         pf[n].events = POLLIN;
         n++;
         for (bstack *st = g_stacks; st && n < 250; st = st->next) {
-            pthread_mutex_lock(&st->lock);
+            if (pthread_mutex_trylock(&st->lock) != 0) {
+                if (now + 1000000 < next)
+                    next = now + 1000000; /* busy: look again soon */
+                continue;
+            }
             if (st->ep && st->io && st->waiters && now + 5000000 < next) {
                 /* an application thread reads this transport now; look again
                  * in 5 ms in case it has left without another taking over */
@@ -493,7 +512,11 @@ static void *bg_main(void *arg)
         bstack *nx;
         for (bstack *st = g_stacks; st; st = nx) {
             nx = st->next;
-            pthread_mutex_lock(&st->lock);
+            if (pthread_mutex_trylock(&st->lock) != 0) {
+                /* a call is inside: it reads the transport on its way out */
+                atomic_store_explicit(&st->bg_pending, true, memory_order_release);
+                continue;
+            }
             if (st->ep && !st->waiters)
                 stack_pump(st, now);
             /* closed sockets whose shutdowns are over (or took too long) */
