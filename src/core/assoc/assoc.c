@@ -675,6 +675,19 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
     braid_chunk_view v;
     braid_chunk_iter_init_bare(&it, chunks, len);
     bool gap_or_dup = false, immediate = false, had_data = false;
+    /* §8.5, §8.5.1 B, C: one chunk with an unacceptable tag discards the
+     * whole packet, including the chunks before it: check them all first */
+    while (braid_chunk_iter_next(&it, &v) > 0) {
+        if (!vtag_ok(a, h, v.type, v.flags)) {
+            ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
+            braid_ep_log(ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
+                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
+            return;
+        }
+    }
+    /* RFC 6951 §5.4: the UDP source port is stored only after the
+     * association (with its verification tag) is found: a blind packet from
+     * another port must not redirect the association. */
     int d = braid_assoc_find_dest(a, &path->remote);
     if (d >= 0) {
         a->dests[d].addr.udp_port = path->remote.udp_port; /* RFC 6951 §5.1: learn the port */
@@ -684,13 +697,8 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
             if (braid_addr_equal_ip(&ep->cfg.local_addrs[i], &path->local))
                 a->dests[d].local_idx = i;
     }
+    braid_chunk_iter_init_bare(&it, chunks, len);
     while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
-        if (!vtag_ok(a, h, v.type, v.flags)) {
-            ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
-            braid_ep_log(ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
-                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
-            return;
-        }
         switch (v.type) {
         case BRAID_CHUNK_DATA:
             if (a->state == BRAID_STATE_ESTABLISHED || a->state == BRAID_STATE_SHUTDOWN_PENDING ||

@@ -211,62 +211,71 @@ static void send_shutdown_complete_ootb(braid_endpoint *ep, const braid_path *pa
     r->path = *path;
 }
 
-/* Out-of-the-blue packet: no association matches (RFC 9260 §8.4). */
+/* RFC 9260 §8.4 item 7: does this ERROR chunk carry a Stale Cookie cause
+ * (in any position)? */
+static bool has_stale_cookie(const braid_chunk_view *v)
+{
+    braid_tlv_iter ti;
+    braid_tlv t;
+    braid_tlv_iter_init(&ti, v->value, v->value_len);
+    while (braid_tlv_iter_next(&ti, &t) > 0)
+        if (t.type == BRAID_CAUSE_STALE_COOKIE)
+            return true;
+    return false;
+}
+
+/* Out-of-the-blue packet: no association matches (RFC 9260 §8.4). The
+ * items are tried in the RFC's order, each over the whole packet: an ABORT
+ * anywhere silences everything else (item 2). */
 static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
                        const uint8_t *pkt, size_t len, unsigned n_chunks, uint64_t now)
 {
     braid_chunk_iter it;
-    braid_chunk_view v;
+    braid_chunk_view v, first;
+    bool has_abort = false, has_init = false, has_sack = false, has_scomp = false,
+         quiet = false;
+    memset(&first, 0, sizeof first);
     braid_chunk_iter_init(&it, pkt, len);
-    bool first = true;
-    while (braid_chunk_iter_next(&it, &v) > 0) {
+    for (unsigned i = 0; braid_chunk_iter_next(&it, &v) > 0; i++) {
+        if (i == 0)
+            first = v;
         switch (v.type) {
-        case BRAID_CHUNK_ABORT: /* §8.4 item 2: silently discard */
-            ep->ctr.drop_ootb++;
-            return BRAID_ERR_STATE;
-        case BRAID_CHUNK_INIT:
-            /* §8.4 item 3: INIT with tag 0 starts an association; it must be
-             * the only chunk (§6.10) and the packet's tag 0 (§8.5.1 A). */
-            if (!first || h->vtag != 0 || n_chunks != 1) {
-                ep->ctr.drop_malformed++;
-                return BRAID_ERR_STATE;
-            }
-            braid_hs_on_init(ep, NULL, path, h, &v, now);
-            return 0;
-        case BRAID_CHUNK_COOKIE_ECHO:
-            /* §8.4 item 4: processed as in §5.1 when first */
-            if (first) {
-                braid_assoc *a = braid_hs_on_cookie_echo(ep, NULL, path, h, &v, now);
-                if (a) /* process what is bundled after it */
-                    braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, now);
-                return a ? 0 : BRAID_ERR_STATE;
-            }
-            break;
-        case BRAID_CHUNK_SHUTDOWN_ACK: /* §8.4 item 5 */
-            send_shutdown_complete_ootb(ep, path, h);
-            ep->ctr.drop_ootb++;
-            return BRAID_ERR_STATE;
-        case BRAID_CHUNK_SHUTDOWN_COMPLETE: /* §8.4 item 6 */
-            ep->ctr.drop_ootb++;
-            return BRAID_ERR_STATE;
-        case BRAID_CHUNK_ERROR: {
-            /* §8.4 item 7: a Stale Cookie ERROR is discarded */
-            braid_tlv_iter ti;
-            braid_tlv t;
-            braid_tlv_iter_init(&ti, v.value, v.value_len);
-            if (braid_tlv_iter_next(&ti, &t) > 0 && t.type == BRAID_CAUSE_STALE_COOKIE) {
-                ep->ctr.drop_ootb++;
-                return BRAID_ERR_STATE;
-            }
-            break;
-        }
+        case BRAID_CHUNK_ABORT: has_abort = true; break;
+        case BRAID_CHUNK_INIT: has_init = true; break;
+        case BRAID_CHUNK_SHUTDOWN_ACK: has_sack = true; break;
+        case BRAID_CHUNK_SHUTDOWN_COMPLETE: has_scomp = true; break;
+        case BRAID_CHUNK_COOKIE_ACK: quiet = true; break;
+        case BRAID_CHUNK_ERROR: quiet |= has_stale_cookie(&v); break;
         default: break;
         }
-        first = false;
     }
-    /* §8.4 item 8: respond with an ABORT, T bit set since we have no tag */
+    if (has_abort) { /* §8.4 item 2: silently discard, no further action */
+        ep->ctr.drop_ootb++;
+        return BRAID_ERR_STATE;
+    }
+    if (has_init) {
+        /* §8.4 item 3: an INIT with tag 0 starts an association; it must be
+         * the only chunk (§6.10) and the packet's tag 0 (§8.5.1 A) */
+        if (h->vtag != 0 || n_chunks != 1) {
+            ep->ctr.drop_bad_vtag++;
+            return BRAID_ERR_STATE;
+        }
+        braid_hs_on_init(ep, NULL, path, h, &first, now);
+        return 0;
+    }
+    if (first.type == BRAID_CHUNK_COOKIE_ECHO) { /* §8.4 item 4: as in §5.1 */
+        braid_chunk_iter_init(&it, pkt, len);
+        braid_chunk_iter_next(&it, &v);
+        braid_assoc *a = braid_hs_on_cookie_echo(ep, NULL, path, h, &v, now);
+        if (a) /* process what is bundled after it */
+            braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, now);
+        return a ? 0 : BRAID_ERR_STATE;
+    }
     ep->ctr.drop_ootb++;
-    send_ootb_abort(ep, path, h, h->vtag, true);
+    if (has_sack) /* §8.4 item 5 */
+        send_shutdown_complete_ootb(ep, path, h);
+    else if (!has_scomp && !quiet) /* items 6, 7: silence; item 8: */
+        send_ootb_abort(ep, path, h, h->vtag, true); /* ABORT, T bit, reflected tag */
     return BRAID_ERR_STATE;
 }
 
@@ -304,6 +313,13 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     if (rc < 0 || n == 0) {
         ep->ctr.drop_malformed++;
         return rc < 0 ? rc : BRAID_ERR_TRUNCATED;
+    }
+    /* RFC 9260 §8.5.1 A: a packet with tag 0 must hold a lone INIT, else it
+     * is silently discarded (with or without an association: never answered
+     * by an OOTB ABORT either). */
+    if (h.vtag == 0 && (n != 1 || first_type != BRAID_CHUNK_INIT)) {
+        ep->ctr.drop_bad_vtag++;
+        return BRAID_ERR_STATE;
     }
     braid_assoc *a = braid_ep_find_assoc(ep, &path->remote, h.src_port);
     if (!a)
