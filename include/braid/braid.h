@@ -127,6 +127,16 @@ typedef struct braid_settings {
     int check_crc;                /* verify CRC32c on input, default 1 */
     uint32_t pd_point;            /* partial delivery point (RFC 6458 §8.1.21); 0: only when
                                    * the receive buffer is full */
+    /* Resource limits against a hostile peer (issue #7). rcvbuf bounds what
+     * one association holds of received data (each DATA chunk counts as at
+     * least 256 bytes against it, so tiny chunks cannot multiply the memory
+     * per byte of window); sndbuf bounds what is queued to send. */
+    uint32_t max_assocs_per_peer; /* associations with one peer IP address, default 64;
+                                   * 0: no limit but max_assocs */
+    uint32_t max_events;          /* notifications queued and not yet polled, default 4096
+                                   * (0: no limit); ASSOC_CHANGE other than RESTART and
+                                   * SEND_FAILED are always queued (each is bounded by the
+                                   * associations and the send buffer) */
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);
@@ -282,9 +292,16 @@ typedef struct braid_counters {
     uint64_t drop_bad_crc, drop_malformed, drop_ootb, drop_bad_vtag, drop_no_state,
         drop_bad_cookie, drop_stale_cookie, drop_unknown_chunk, drop_out_of_window,
         drop_assoc_limit, drop_rwnd_full;
+    /* drop_no_state: a chunk not allowed in the association's state;
+     * drop_assoc_limit: COOKIE ECHO refused (ABORT Out of Resource) at
+     * max_assocs or max_assocs_per_peer; drop_out_of_window: DATA too far
+     * above the cum ack for the window or a SACK gap block */
     uint64_t drop_resp_full; /* stateless reply ring full (INIT flood) */
     uint64_t drop_bad_stream, drop_protocol_violation;
     uint64_t ootb_aborts_sent;
+    uint64_t drop_stale_sack;    /* SACK older than the cum ack point (RFC 9260 §6.2.1 D i) */
+    uint64_t drop_bad_hb_ack;    /* HEARTBEAT ACK not answering our outstanding HEARTBEAT */
+    uint64_t drop_event_full;    /* notification not queued: max_events reached */
 } braid_counters;
 
 void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c);

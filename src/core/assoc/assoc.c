@@ -132,9 +132,11 @@ void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
 
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a)
 {
-    size_t held = a->rx_init ? braid_reasm_bytes(&a->reasm) : 0;
+    /* RFC 9260 §6.2: what is held counts against the buffer, each chunk
+     * as at least BRAID_RX_MIN_CHARGE bytes (its record costs memory too) */
+    size_t held = a->rx_init ? braid_reasm_charge(&a->reasm) : 0;
     uint32_t buf = a->ep->cfg.rcvbuf;
-    return held >= buf ? 0 : (uint32_t)(buf - held); /* RFC 9260 §6.2 */
+    return held >= buf ? 0 : (uint32_t)(buf - held);
 }
 
 int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32_t peer_rwnd,
@@ -311,6 +313,50 @@ static void abort_violation(braid_assoc *a, uint16_t cause, const char *text)
 
 /* ---- DATA (RFC 9260 §6.2) ---- */
 
+/* Whether a new DATA chunk (not a duplicate) may be held; counts it when
+ * not. Bounds what a peer can make us hold to about twice rcvbuf, however
+ * it orders or sizes its chunks. */
+static bool data_fits(braid_assoc *a, const braid_data_chunk *d, uint8_t flags, uint32_t cum,
+                      bool *gap_or_dup)
+{
+    braid_endpoint *ep = a->ep;
+    size_t buf = ep->cfg.rcvbuf;
+    /* §3.3.4: a TSN more than 65535 above the cum ack cannot be named in a
+     * Gap Ack Block; and every chunk in flight carries at least one byte of
+     * the window (§6.1 B), so no sender has more than rcvbuf TSNs in flight
+     * above our cum ack: a TSN further up is dropped (mapping limit). */
+    uint32_t span = buf < 65535 ? (uint32_t)buf : 65535u;
+    if (d->tsn - cum > span) {
+        ep->ctr.drop_out_of_window++;
+        return false;
+    }
+    size_t held = braid_reasm_charge(&a->reasm);
+    size_t cost = braid_rx_chunk_charge(d->payload_len);
+    bool full;
+    if (braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap))) {
+        /* §6.2: with no room, new DATA above the highest TSN received is
+         * dropped; except the next piece of a message under partial
+         * delivery that the user has read up to (§6.9): the window may be
+         * full of what queues behind it. One chunk past the window at most
+         * until it is read. */
+        full = held + cost > buf && !braid_reasm_pd_needs(&a->reasm, d, flags, false);
+    } else {
+        /* §6.2: below the highest TSN, a chunk fills a gap: a sender that
+         * kept to the window may have sent it while our count of small
+         * chunks closed the window faster than its own; take it within a
+         * quarter of rcvbuf past the window, and the lowest missing TSN
+         * (which lets what is held above it go up) within rcvbuf past it. */
+        size_t slack = d->tsn == cum + 1 ? buf : buf / 4;
+        full = held + cost > buf + slack;
+    }
+    if (full) {
+        ep->ctr.drop_rwnd_full++;
+        *gap_or_dup = true; /* §6.2: a SACK at once, without the dropped chunk */
+        return false;
+    }
+    return true;
+}
+
 static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup, bool *immediate)
 {
     braid_endpoint *ep = a->ep;
@@ -341,26 +387,15 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
         *gap_or_dup = true;
         return;
     }
-    /* §6.2: with no room, drop new DATA above the highest TSN received; an
-     * attacker's far-future TSN is dropped too (window bound). */
-    uint32_t rwnd = braid_assoc_local_rwnd(a);
-    if (d->tsn - cum > 65535u * 4u) {
-        ep->ctr.drop_out_of_window++;
+    if (!data_fits(a, d, c.flags, cum, gap_or_dup))
         return;
-    }
-    /* ... except the next piece of a message under partial delivery that the
-     * user has read up to (§6.9): the window may be full of what queues
-     * behind it. One chunk past the window at most until it is read. */
-    if (rwnd < d->payload_len && braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap)) &&
-        !braid_reasm_pd_needs(&a->reasm, d, c.flags, false)) {
-        ep->ctr.drop_rwnd_full++;
-        return;
-    }
     /* §6.5: a stream the peer may not use: ERROR Invalid Stream Identifier,
      * the TSN is acknowledged and the data discarded. */
     if (d->sid >= a->in_streams) {
-        if (braid_tsnmap_mark(&a->tsnmap, d->tsn) < 0)
+        if (braid_tsnmap_mark(&a->tsnmap, d->tsn) < 0) {
+            ep->ctr.drop_out_of_window++; /* too many gaps or no memory */
             return;
+        }
         ep->ctr.drop_bad_stream++;
         a->ctl |= CTL_ERROR_STREAM;
         a->err_stream_sid = d->sid;
@@ -416,17 +451,45 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
     ep->ctr.sacks_in++;
     a->sack_since_t3 = true;
     const braid_sack_chunk *s = &c.u.sack;
+    /* §6.2.1 D i: a cum ack below the Cumulative TSN Ack Point: out of
+     * order, dropped (its a_rwnd is stale too) */
+    if (braid_tsn_lt(s->cum_tsn, a->outq.base - 1)) {
+        ep->ctr.drop_stale_sack++;
+        return;
+    }
+    /* §12.4: a SACK acknowledging a TSN not sent MUST abort the
+     * association (Protocol Violation, §3.3.10.13): by its cum ack or by
+     * any of its gap blocks, all of them looked at (each costs O(1)). */
+    bool unsent = braid_tsn_ge(s->cum_tsn, a->outq.next);
     uint16_t gaps[2 * BRAID_OUTQ_MAX_GAPS];
-    size_t ng = s->n_gaps < BRAID_OUTQ_MAX_GAPS ? s->n_gaps : BRAID_OUTQ_MAX_GAPS;
-    for (size_t i = 0; i < ng; i++)
-        braid_sack_gap(s, i, &gaps[2 * i], &gaps[2 * i + 1]);
+    size_t ng = 0;
+    for (size_t i = 0; i < s->n_gaps && !unsent; i++) {
+        uint16_t gs, ge;
+        braid_sack_gap(s, i, &gs, &ge);
+        if (gs == 0 || ge < gs) {
+            /* §3.3.4: a block names TSNs above the cum ack, start <= end;
+             * this one names none: ignored */
+            ep->ctr.drop_malformed++;
+            continue;
+        }
+        if (braid_tsn_ge(s->cum_tsn + ge, a->outq.next)) {
+            unsent = true;
+            break;
+        }
+        if (ng < BRAID_OUTQ_MAX_GAPS) { /* the rest is checked, not used */
+            gaps[2 * ng] = gs;
+            gaps[2 * ng + 1] = ge;
+            ng++;
+        }
+    }
+    if (unsent) {
+        abort_violation(a, BRAID_CAUSE_PROTOCOL_VIOLATION, "SACK for a TSN not sent");
+        return;
+    }
     braid_sack_result r;
     int rc = braid_outq_sack(&a->outq, s->cum_tsn, gaps, ng, a->fast_recovery, &r);
-    if (rc == 1)
-        return; /* old SACK */
-    if (rc < 0) {
-        /* acknowledging data never sent: protocol violation (issue #7 attacks) */
-        abort_violation(a, BRAID_CAUSE_PROTOCOL_VIOLATION, "SACK for a TSN not sent");
+    if (rc != 0) {
+        ep->ctr.drop_stale_sack += rc == 1; /* not reached: checked above */
         return;
     }
     /* §6.2.1 D iv: rwnd = a_rwnd - bytes still outstanding */
@@ -560,13 +623,17 @@ static void on_shutdown_ack(braid_assoc *a)
     if (a->state == BRAID_STATE_SHUTDOWN_SENT || a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) {
         a->ctl = CTL_SHUTDOWN_COMPLETE;
         shutdown_complete(a);
+    } else {
+        a->ep->ctr.drop_no_state++;
     }
 }
 
 static void on_shutdown_complete(braid_assoc *a)
 {
-    if (a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) /* §8.5.1 C: else ignored */
+    if (a->state == BRAID_STATE_SHUTDOWN_ACK_SENT)
         shutdown_complete(a);
+    else
+        a->ep->ctr.drop_no_state++; /* §8.5.1 C: else ignored */
 }
 
 static void on_abort(braid_assoc *a, const braid_chunk_view *v)
@@ -588,8 +655,10 @@ static void on_abort(braid_assoc *a, const braid_chunk_view *v)
 static void on_error_chunk(braid_assoc *a, const braid_chunk_view *v)
 {
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0 || c.u.tlvs.tlvs_len < 4)
+    if (braid_chunk_parse(v, &c) < 0 || c.u.tlvs.tlvs_len < 4) {
+        a->ep->ctr.drop_malformed++; /* §3.3.10: one or more causes, framed */
         return;
+    }
     braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_REMOTE_ERROR, a->id);
     if (!ev)
         return;
@@ -606,8 +675,10 @@ static void on_error_chunk(braid_assoc *a, const braid_chunk_view *v)
 static void on_heartbeat(braid_assoc *a, const braid_path *path, const braid_chunk_view *v)
 {
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0)
+    if (braid_chunk_parse(v, &c) < 0) {
+        a->ep->ctr.drop_malformed++; /* §3.3.5: Heartbeat Info is mandatory */
         return;
+    }
     int d = braid_assoc_find_dest(a, &path->remote);
     if (d < 0 || c.u.hb.info_len > BRAID_HB_INFO_MAX) {
         a->ep->ctr.drop_malformed++;
@@ -623,17 +694,23 @@ static void on_heartbeat(braid_assoc *a, const braid_path *path, const braid_chu
 static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 {
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0 || c.u.hb.info_len != 24)
+    if (braid_chunk_parse(v, &c) < 0 || c.u.hb.info_len != 24) {
+        a->ep->ctr.drop_bad_hb_ack++; /* not the info we sent */
         return;
+    }
     /* our info: dest index (4), nonce (8), send time (8), reserved (4) */
     uint32_t idx = braid_load32(c.u.hb.info);
-    if (idx >= a->n_dests)
+    if (idx >= a->n_dests) {
+        a->ep->ctr.drop_bad_hb_ack++;
         return;
+    }
     braid_dest *d = &a->dests[idx];
     uint64_t nonce = (uint64_t)braid_load32(c.u.hb.info + 4) << 32 | braid_load32(c.u.hb.info + 8);
     uint64_t sent = (uint64_t)braid_load32(c.u.hb.info + 12) << 32 | braid_load32(c.u.hb.info + 16);
-    if (nonce != d->hb_nonce || !d->hb_outstanding)
-        return; /* §8.3: the random nonce proves the reply is genuine */
+    if (nonce != d->hb_nonce || !d->hb_outstanding) {
+        a->ep->ctr.drop_bad_hb_ack++; /* §8.3: the nonce proves the reply is genuine */
+        return;
+    }
     d->hb_outstanding = false;
     d->error_count = 0;
     a->error_count = 0;
@@ -705,12 +782,15 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
                 a->state == BRAID_STATE_SHUTDOWN_SENT) {
                 on_data(a, &v, &gap_or_dup, &immediate);
                 had_data = true;
+            } else {
+                ep->ctr.drop_no_state++; /* §9.2: DATA after SHUTDOWN is not accepted */
             }
-            /* §9.2: DATA after SHUTDOWN is not accepted */
             break;
         case BRAID_CHUNK_SACK:
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_sack(a, &v, now);
+            else
+                ep->ctr.drop_no_state++;
             break;
         case BRAID_CHUNK_HEARTBEAT: on_heartbeat(a, path, &v); break;
         case BRAID_CHUNK_HEARTBEAT_ACK: on_heartbeat_ack(a, &v, now); break;
@@ -718,10 +798,14 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
         case BRAID_CHUNK_SHUTDOWN:
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_shutdown(a, &v, now);
+            else
+                ep->ctr.drop_no_state++;
             break;
         case BRAID_CHUNK_SHUTDOWN_ACK:
-            if (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED)
-                break; /* §8.5.1 E: treated as OOTB */
+            if (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED) {
+                ep->ctr.drop_no_state++; /* §8.5.1 E: treated as OOTB */
+                break;
+            }
             on_shutdown_ack(a);
             return;
         case BRAID_CHUNK_SHUTDOWN_COMPLETE: on_shutdown_complete(a); return;
@@ -733,7 +817,10 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
         case BRAID_CHUNK_COOKIE_ACK: braid_hs_on_cookie_ack(a, now); break;
         case BRAID_CHUNK_INIT:
         case BRAID_CHUNK_COOKIE_ECHO:
-            break; /* only valid first in a packet (handled by the endpoint) */
+            /* only valid first in a packet (handled by the endpoint; §6.10:
+             * INIT is never bundled) */
+            ep->ctr.drop_malformed++;
+            break;
         default: {
             /* §3.2: unrecognized chunk: act on the upper two bits */
             braid_unknown_action act = braid_chunk_unknown_action(v.type);

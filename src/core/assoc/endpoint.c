@@ -33,6 +33,8 @@ void braid_settings_default(braid_settings *s)
     s->sack_freq = 2;                /* §6.2: at least every second packet */
     s->max_assocs = 1024;
     s->check_crc = 1;
+    s->max_assocs_per_peer = 64;
+    s->max_events = 4096;
 }
 
 void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
@@ -117,6 +119,19 @@ braid_assoc *braid_ep_find_assoc(braid_endpoint *ep, const braid_addr *remote, u
 }
 
 braid_event *braid_ep_push_event(braid_endpoint *ep, braid_event_type type, braid_assoc_id id)
+{
+    /* A peer can trigger REMOTE_ERROR, PEER_ADDR_CHANGE, RESTART, ... without
+     * end: while the application does not poll, their queue is bounded. */
+    if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events &&
+        type != BRAID_EV_ASSOC_CHANGE && type != BRAID_EV_SEND_FAILED) {
+        ep->ctr.drop_event_full++;
+        return NULL;
+    }
+    return braid_ep_push_event_always(ep, type, id);
+}
+
+braid_event *braid_ep_push_event_always(braid_endpoint *ep, braid_event_type type,
+                                        braid_assoc_id id)
 {
     braid_event_node *n = braid_zalloc(&ep->mem, sizeof *n);
     if (!n)

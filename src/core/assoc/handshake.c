@@ -447,8 +447,10 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
                           uint64_t now)
 {
     braid_endpoint *ep = a->ep;
-    if (a->state != BRAID_STATE_COOKIE_WAIT)
-        return; /* §5.2.3: discard */
+    if (a->state != BRAID_STATE_COOKIE_WAIT) {
+        ep->ctr.drop_no_state++; /* §5.2.3: discard */
+        return;
+    }
     braid_chunk c;
     if (braid_chunk_parse(v, &c) < 0) {
         ep->ctr.drop_malformed++;
@@ -534,6 +536,19 @@ static int tcb_from_cookie(braid_assoc *a, const cookie *ck, const braid_path *p
                              ck->in_streams, now);
 }
 
+/* True when the peer's IP address already has max_assocs_per_peer
+ * associations (any port): one host cannot take all of max_assocs. */
+static bool peer_at_limit(const braid_endpoint *ep, const braid_addr *remote)
+{
+    uint32_t lim = ep->cfg.max_assocs_per_peer, n = 0;
+    if (!lim)
+        return false;
+    for (const braid_assoc *a = ep->assocs; a; a = a->next)
+        if (!a->freeing && braid_assoc_find_dest(a, remote) >= 0 && ++n >= lim)
+            return true;
+    return false;
+}
+
 braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const braid_path *path,
                                      const braid_common_header *h, const braid_chunk_view *v,
                                      uint64_t now)
@@ -555,7 +570,7 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
             send_stale_cookie(ep, path, h, &ck, now);
             return NULL;
         }
-        if (ep->n_assocs >= ep->cfg.max_assocs) {
+        if (ep->n_assocs >= ep->cfg.max_assocs || peer_at_limit(ep, &path->remote)) {
             ep->ctr.drop_assoc_limit++;
             send_abort_tag(ep, path, h, ck.peer_tag, BRAID_CAUSE_OUT_OF_RESOURCE);
             return NULL;
@@ -593,7 +608,12 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
         a->state = BRAID_STATE_ESTABLISHED;
         a->t1_at = a->t2_at = a->t5_at = BRAID_TIME_NEVER;
         a->ctl = CTL_COOKIE_ACK;
-        braid_event *ev = braid_ep_push_event(ep, BRAID_EV_ASSOC_CHANGE, a->id);
+        /* a peer restarting over and over must not grow the event queue */
+        braid_event *ev = NULL;
+        if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events)
+            ep->ctr.drop_event_full++;
+        else
+            ev = braid_ep_push_event(ep, BRAID_EV_ASSOC_CHANGE, a->id);
         if (ev) {
             ev->u.assoc_change.state = BRAID_RESTART;
             ev->u.assoc_change.out_streams = a->out_streams;
@@ -628,9 +648,12 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
 
 void braid_hs_on_cookie_ack(braid_assoc *a, uint64_t now)
 {
-    /* §5.1 E: COOKIE-ECHOED -> ESTABLISHED, stop T1-cookie */
-    if (a->state != BRAID_STATE_COOKIE_ECHOED)
+    /* §5.1 E: COOKIE-ECHOED -> ESTABLISHED, stop T1-cookie; §5.2.5: else
+     * discarded */
+    if (a->state != BRAID_STATE_COOKIE_ECHOED) {
+        a->ep->ctr.drop_no_state++;
         return;
+    }
     a->ctl &= ~(uint32_t)CTL_COOKIE_ECHO;
     braid_assoc_established(a, now);
 }

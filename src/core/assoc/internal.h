@@ -181,7 +181,12 @@ void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
     ;
 uint32_t braid_ep_random32(braid_endpoint *ep);
 uint32_t braid_ep_random_tag(braid_endpoint *ep); /* never 0 (RFC 9260 §5.1) */
+/* Queues an event; NULL (counted drop_event_full) when max_events are queued,
+ * except for ASSOC_CHANGE and SEND_FAILED. */
 braid_event *braid_ep_push_event(braid_endpoint *ep, braid_event_type type, braid_assoc_id id);
+/* The same without the limit. */
+braid_event *braid_ep_push_event_always(braid_endpoint *ep, braid_event_type type,
+                                        braid_assoc_id id);
 braid_resp *braid_ep_resp_slot(braid_endpoint *ep); /* NULL when the ring is full (counted) */
 braid_assoc *braid_ep_find_assoc(braid_endpoint *ep, const braid_addr *remote, uint16_t port);
 bool braid_addr_equal_ip(const braid_addr *a, const braid_addr *b);

@@ -25,6 +25,7 @@ struct braid_rx_frag {
     size_t asize;     /* its size */
     uint8_t *data;
     size_t len;
+    size_t charge; /* counted in r->charge (0 once given up) */
     uint32_t tsn;
     uint32_t key;  /* DATA: SSN; I-DATA: MID */
     uint32_t fsn;  /* I-DATA: FSN (0 on the B fragment) */
@@ -105,6 +106,7 @@ static bool frag_follows(const braid_reasm *r, const braid_rx_frag *a, const bra
 static void frag_free(braid_reasm *r, braid_rx_frag *f)
 {
     r->bytes -= f->len;
+    r->charge -= f->charge;
     braid_free(&r->mem, f->base, f->asize);
 }
 
@@ -798,6 +800,8 @@ int braid_reasm_add(braid_reasm *r, const braid_data_chunk *c, uint8_t flags, bo
     if (c->payload_len)
         memcpy(f->data, c->payload, c->payload_len);
     r->bytes += f->len;
+    f->charge = braid_rx_chunk_charge(f->len);
+    r->charge += f->charge;
 
     if (pd_part && place == 0) {
         /* RFC 9260 §6.9: the next piece of the message under partial
@@ -844,7 +848,9 @@ static void consume(braid_rx_msg *m, braid_rx_frag *f)
     braid_rx_frag *first = m->frags_;
     if (f == first) {
         r->bytes -= f->len;
+        r->charge -= f->charge;
         f->len = 0;
+        f->charge = 0;
         return;
     }
     first->next = f->next;
@@ -903,6 +909,11 @@ void braid_reasm_release(braid_reasm *r)
 size_t braid_reasm_bytes(const braid_reasm *r)
 {
     return r->bytes;
+}
+
+size_t braid_reasm_charge(const braid_reasm *r)
+{
+    return r->charge;
 }
 
 size_t braid_reasm_ready_count(const braid_reasm *r)

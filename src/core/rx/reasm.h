@@ -89,7 +89,8 @@ typedef struct braid_reasm {
     braid_rx_stream *streams; /* every stream record allocated so far */
     braid_rx_msg *ready_head, *ready_tail;
     size_t ready_count;
-    size_t bytes; /* payload bytes held and not yet read */
+    size_t bytes;  /* payload bytes held and not yet read */
+    size_t charge; /* the same, each chunk counted as at least BRAID_RX_MIN_CHARGE */
     /* partial delivery */
     size_t pd_point;  /* 0: only under pressure */
     bool pressure;    /* as last signalled by braid_reasm_pressure */
@@ -146,6 +147,21 @@ void braid_reasm_release(braid_reasm *r);
 /* Payload bytes held and not yet read (incomplete + waiting + ready), for
  * a_rwnd (RFC 9260 §6.2). */
 size_t braid_reasm_bytes(const braid_reasm *r);
+
+/* What a held chunk costs against the receive buffer: its payload, but at
+ * least BRAID_RX_MIN_CHARGE bytes, since each one also holds a fragment
+ * record and an allocation. A peer sending 1-byte chunks would otherwise
+ * make the memory held per byte of window ~100 times larger. Chunks of
+ * this size or more (all full-sized ones) cost exactly their payload, as
+ * the sender counts them (RFC 9260 §6.2.1). */
+#define BRAID_RX_MIN_CHARGE 256
+static inline size_t braid_rx_chunk_charge(size_t payload_len)
+{
+    return payload_len > BRAID_RX_MIN_CHARGE ? payload_len : BRAID_RX_MIN_CHARGE;
+}
+/* Sum of braid_rx_chunk_charge over the chunks held (fragments not read
+ * yet): what the receive window is computed from. */
+size_t braid_reasm_charge(const braid_reasm *r);
 /* Messages in the ready queue, including one under partial delivery. */
 size_t braid_reasm_ready_count(const braid_reasm *r);
 

@@ -346,15 +346,41 @@ int braid_outq_sack(braid_outq *q, uint32_t cum, const uint16_t *gaps, size_t n_
         uint16_t s = gaps[2 * i], e = gaps[2 * i + 1];
         if (s == 0 || e < s)
             return BRAID_ERR_INVAL;
-        uint32_t lo = cum + s, hi = cum + e;
-        if (braid_tsn_ge(hi, q->next))
+        if (braid_tsn_ge(cum + e, q->next))
             return BRAID_ERR_INVAL;
-        if (nr && braid_tsn_le(lo, ranges[2 * nr - 1]))
-            return BRAID_ERR_INVAL; /* blocks must be ascending, disjoint */
-        ranges[2 * nr] = lo;
-        ranges[2 * nr + 1] = hi;
+        ranges[2 * nr] = s; /* offsets for now: sorted below */
+        ranges[2 * nr + 1] = e;
         nr++;
     }
+    /* §3.3.4 only says blocks SHOULD be isolated: unsorted or overlapping
+     * ones still name TSNs received. Sort by start (insertion sort, at most
+     * BRAID_OUTQ_MAX_GAPS), merge overlapping and adjacent ones, then make
+     * them absolute. */
+    for (size_t i = 1; i < nr; i++) {
+        uint32_t s = ranges[2 * i], e = ranges[2 * i + 1];
+        size_t j = i;
+        for (; j > 0 && ranges[2 * (j - 1)] > s; j--) {
+            ranges[2 * j] = ranges[2 * (j - 1)];
+            ranges[2 * j + 1] = ranges[2 * (j - 1) + 1];
+        }
+        ranges[2 * j] = s;
+        ranges[2 * j + 1] = e;
+    }
+    size_t nm = 0;
+    for (size_t i = 0; i < nr; i++) {
+        uint32_t s = ranges[2 * i], e = ranges[2 * i + 1];
+        if (nm && s <= ranges[2 * nm - 1] + 1) {
+            if (e > ranges[2 * nm - 1])
+                ranges[2 * nm - 1] = e;
+            continue;
+        }
+        ranges[2 * nm] = s;
+        ranges[2 * nm + 1] = e;
+        nm++;
+    }
+    nr = nm;
+    for (size_t i = 0; i < 2 * nr; i++)
+        ranges[i] += cum;
 
     /* Cumulative ack: pop from the front of the ring. */
     while (braid_tsn_le(q->base, cum)) {

@@ -129,9 +129,10 @@ typedef struct braid_sack_result {
 
 /*
  * Applies a SACK (RFC 9260 §6.2.1, §7.2.4). gaps holds n_gaps (start, end)
- * offsets from cum. Returns 0, 1 if the SACK is older than the current
- * cumulative ack (ignored, §6.2.1 D i), or BRAID_ERR_INVAL when it
- * acknowledges a TSN never sent (a protocol violation).
+ * offsets from cum, in any order, possibly overlapping (sorted and merged
+ * here). Returns 0, 1 if the SACK is older than the current cumulative ack
+ * (ignored, §6.2.1 D i), or BRAID_ERR_INVAL when it acknowledges a TSN never
+ * sent (a protocol violation, §12.4) or a block has start 0 or start > end.
  */
 int braid_outq_sack(braid_outq *q, uint32_t cum, const uint16_t *gaps, size_t n_gaps,
                     bool in_fast_recovery, braid_sack_result *res);
