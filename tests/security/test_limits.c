@@ -65,7 +65,7 @@ static void test_never_reading_receiver(void)
     pump(&s.p, 50);
     /* the receiver holds its window's worth and advertises 0 */
     CHECK(b_rwnd(&s) < sizeof msg); /* no room for another message */
-    CHECK(again > 0); /* the sender was told to wait */
+    CHECK(again > 0);               /* the sender was told to wait */
     long held_b = s.mb.peak - base_b, held_a = s.ma.peak - base_a;
     printf("  %ld sent, %ld refused: receiver holds at most %ld B (rcvbuf 64 KiB), sender %ld B "
            "(sndbuf 64 KiB)\n",
@@ -117,12 +117,54 @@ static void test_tiny_chunk_flood(void)
            "ack), peak %ld B (rcvbuf 64 KiB)\n",
            (unsigned long long)full, (unsigned long long)far, held);
     CHECK(held <= 2 * 64 * KB);
-    CHECK_EQ(full + far, 160000 - 64 * KB / BRAID_RX_MIN_CHARGE);
+    /* taken: what costs up to twice the buffer (the payload count is far
+     * from full) */
+    CHECK_EQ(full + far, 160000 - 2 * 64 * KB / BRAID_RX_MIN_CHARGE);
     CHECK_EQ(b_rwnd(&s), 0);
     /* reading frees it all and opens the window again */
     CHECK(read_all(s.p.b, s.p.now, NULL) > 0);
     CHECK_EQ(b_rwnd(&s), 64 * KB);
     CHECK(s.mb.bytes - base < 8 * KB);
+    sp_free(&s);
+}
+
+/* The other side of the charge: an honest sender that keeps to the window
+ * B advertises, counting payload bytes as RFC 9260 §6.2.1 says, with small
+ * pieces (a sender packing messages into full packets makes them) loses
+ * nothing, though each piece costs B more than its bytes. */
+static void test_small_pieces_within_window(void)
+{
+    spair s;
+    CHECK_EQ(sp_init(&s, 23, small_bufs), 0);
+    CHECK_EQ(sp_up(&s, 4, 4), 0);
+    uint32_t tsn = b_cum(&s) + 1, acked = tsn - 1;
+    uint32_t a_rwnd = 64 * KB; /* from the handshake */
+    braid_counters c0 = ctr(s.p.b);
+    static const uint8_t piece[100] = {0};
+    unsigned sent = 0;
+    for (int round = 0; round < 400; round++) {
+        /* §6.1 B: send only while the payload in flight fits a_rwnd */
+        size_t inflight = (size_t)(tsn - 1 - acked) * sizeof piece;
+        if (inflight + 5 * sizeof piece > a_rwnd)
+            break;
+        braid_chunk cs[5];
+        for (int i = 0; i < 5; i++)
+            cs[i] = mk_data(tsn++, 0, 0, BE | BRAID_DATA_FLAG_U, piece, sizeof piece);
+        to_b(&s, cs, 5);
+        sent += 5;
+        for (out_pkt o = pull(s.p.b, s.p.now); o.len > 0; o = pull(s.p.b, s.p.now))
+            if (o.has_sack) {
+                acked = o.cum;
+                a_rwnd = o.a_rwnd; /* §6.2.1 D iv */
+            }
+    }
+    braid_counters c1 = ctr(s.p.b);
+    CHECK(sent >= 250); /* the charge closes the window early, not at once */
+    CHECK_EQ(c1.drop_rwnd_full - c0.drop_rwnd_full, 0);
+    CHECK_EQ(b_cum(&s), tsn - 1);
+    size_t got = 0;
+    CHECK_EQ(read_all(s.p.b, s.p.now, &got), (int)sent);
+    CHECK_EQ(got, sent * sizeof piece);
     sp_free(&s);
 }
 
@@ -251,7 +293,8 @@ static void test_endless_fragments(void)
     CHECK_EQ(braid_assoc_readable(s.p.b, s.idb), 1);
     /* from now on the user reads: pieces keep coming, never an end */
     tsn = b_cum(&s) + 1; /* continue after what was taken */
-    s.mb.peak = s.mb.bytes;    size_t got = endless(&s, &tsn, 2000, 0, 1, &eor);
+    s.mb.peak = s.mb.bytes;
+    size_t got = endless(&s, &tsn, 2000, 0, 1, &eor);
     printf("  then 2000 more, read as they come: %zu B read, peak %ld B\n", got, s.mb.peak - base);
     CHECK_EQ(got, 2000 * 1200 + (500 - (c1.drop_rwnd_full - c0.drop_rwnd_full)) * 1200);
     CHECK_EQ(eor, 0);
@@ -500,6 +543,7 @@ int main(void)
 {
     RUN(test_never_reading_receiver);
     RUN(test_tiny_chunk_flood);
+    RUN(test_small_pieces_within_window);
     RUN(test_gap_fill_flood);
     RUN(test_65535_streams);
     RUN(test_endless_fragments);

@@ -330,7 +330,12 @@ static bool data_fits(braid_assoc *a, const braid_data_chunk *d, uint8_t flags, 
         ep->ctr.drop_out_of_window++;
         return false;
     }
-    size_t held = braid_reasm_charge(&a->reasm);
+    /* Two counts: the payload held, as the sender counts it against our
+     * window (§6.2.1 B: it sends what fits by that count, and what it sends
+     * so is taken), and what the held chunks cost in memory, each at least
+     * BRAID_RX_MIN_CHARGE: a flood of tiny chunks stops at twice the room. */
+    size_t bytes = braid_reasm_bytes(&a->reasm);
+    size_t charge = braid_reasm_charge(&a->reasm);
     size_t cost = braid_rx_chunk_charge(d->payload_len);
     bool full;
     if (braid_tsn_gt(d->tsn, braid_tsnmap_highest(&a->tsnmap))) {
@@ -339,15 +344,16 @@ static bool data_fits(braid_assoc *a, const braid_data_chunk *d, uint8_t flags, 
          * delivery that the user has read up to (§6.9): the window may be
          * full of what queues behind it. One chunk past the window at most
          * until it is read. */
-        full = held + cost > buf && !braid_reasm_pd_needs(&a->reasm, d, flags, false);
+        full = (bytes + d->payload_len > buf || charge + cost > 2 * buf) &&
+               !braid_reasm_pd_needs(&a->reasm, d, flags, false);
     } else {
         /* §6.2: below the highest TSN, a chunk fills a gap: a sender that
          * kept to the window may have sent it while our count of small
          * chunks closed the window faster than its own; take it within a
          * quarter of rcvbuf past the window, and the lowest missing TSN
          * (which lets what is held above it go up) within rcvbuf past it. */
-        size_t slack = d->tsn == cum + 1 ? buf : buf / 4;
-        full = held + cost > buf + slack;
+        size_t room = buf + (d->tsn == cum + 1 ? buf : buf / 4);
+        full = bytes + d->payload_len > room || charge + cost > 2 * room;
     }
     if (full) {
         ep->ctr.drop_rwnd_full++;
