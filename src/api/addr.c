@@ -10,6 +10,8 @@ int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out
     memset(out, 0, sizeof *out);
     if (!sa)
         return -EFAULT;
+    if (len < (socklen_t)sizeof(sa_family_t))
+        return -EINVAL; /* not even a family: nothing of it may be read */
     if (sa->sa_family == AF_INET) {
         if (len < (socklen_t)sizeof(struct sockaddr_in))
             return -EINVAL;

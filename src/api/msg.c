@@ -54,6 +54,69 @@ typedef struct send_params {
     struct sctp_initmsg init;
 } send_params;
 
+/* The data of each cmsg type a send takes (RFC 6458 §5.3); 0: not one. */
+static size_t send_cmsg_size(int type)
+{
+    switch (type) {
+    case SCTP_INIT: return sizeof(struct sctp_initmsg);          /* §5.3.1 */
+    case SCTP_SNDRCV: return sizeof(struct sctp_sndrcvinfo);     /* §5.3.2 */
+    case SCTP_SNDINFO: return sizeof(struct sctp_sndinfo);       /* §5.3.4 */
+    case SCTP_PRINFO: return sizeof(struct sctp_prinfo);         /* §5.3.7 */
+    case SCTP_AUTHINFO: return sizeof(struct sctp_authinfo);     /* §5.3.8 */
+    case SCTP_DSTADDRV4: return sizeof(struct in_addr);          /* §5.3.9 */
+    case SCTP_DSTADDRV6: return sizeof(struct in6_addr);         /* §5.3.10 */
+    default: return 0; /* SCTP_RCVINFO, SCTP_NXTINFO: receive only */
+    }
+}
+
+/* One cmsg of level IPPROTO_SCTP, its header h already checked to lie
+ * inside the control buffer; data is what follows the header. */
+static int send_cmsg_one(const struct cmsghdr *h, const uint8_t *data, send_params *p)
+{
+    size_t need = send_cmsg_size(h->cmsg_type);
+    if (!need || h->cmsg_len < CMSG_LEN(need))
+        return -EINVAL;
+    switch (h->cmsg_type) {
+    case SCTP_SNDRCV: {
+        struct sctp_sndrcvinfo i;
+        memcpy(&i, data, sizeof i);
+        p->sid = i.sinfo_stream;
+        p->flags = i.sinfo_flags;
+        p->ppid = i.sinfo_ppid;
+        p->context = i.sinfo_context;
+        p->assoc = i.sinfo_assoc_id;
+        break;
+    }
+    case SCTP_SNDINFO: {
+        struct sctp_sndinfo i;
+        memcpy(&i, data, sizeof i);
+        p->sid = i.snd_sid;
+        p->flags = i.snd_flags;
+        p->ppid = i.snd_ppid;
+        p->context = i.snd_context;
+        p->assoc = i.snd_assoc_id;
+        break;
+    }
+    case SCTP_INIT:
+        memcpy(&p->init, data, sizeof p->init);
+        p->has_init = true;
+        break;
+    case SCTP_PRINFO: {
+        struct sctp_prinfo i;
+        memcpy(&i, data, sizeof i);
+        if (i.pr_policy & ~SCTP_PR_SCTP_MASK)
+            return -EINVAL; /* RFC 6458 §5.3.7: a policy of those defined (as Linux) */
+        break; /* accepted; PR-SCTP is not negotiated yet */
+    }
+    default: break; /* AUTHINFO, DSTADDRV4/V6: accepted; AUTH is not negotiated yet */
+    }
+    return 0;
+}
+
+/* The control buffer is walked as the kernel walks it (for_each_cmsghdr
+ * with CMSG_OK): each header that fits must be a header long at least and
+ * end inside the buffer, else EINVAL. (CMSG_FIRSTHDR does not look at the
+ * first header's length, so CMSG_DATA could be read past the end.) */
 static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -64,41 +127,22 @@ static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
     p->assoc = s->default_send.sinfo_assoc_id;
     if (!m->msg_control || m->msg_controllen == 0)
         return 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c;
-         c = CMSG_NXTHDR((struct msghdr *)m, c)) {
-        if (c->cmsg_level != IPPROTO_SCTP)
-            continue;
-        if (c->cmsg_type == SCTP_SNDRCV) {
-            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_sndrcvinfo)))
-                return -EINVAL;
-            struct sctp_sndrcvinfo i;
-            memcpy(&i, CMSG_DATA(c), sizeof i);
-            p->sid = i.sinfo_stream;
-            p->flags = i.sinfo_flags;
-            p->ppid = i.sinfo_ppid;
-            p->context = i.sinfo_context;
-            p->assoc = i.sinfo_assoc_id;
-        } else if (c->cmsg_type == SCTP_SNDINFO) {
-            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_sndinfo)))
-                return -EINVAL;
-            struct sctp_sndinfo i;
-            memcpy(&i, CMSG_DATA(c), sizeof i);
-            p->sid = i.snd_sid;
-            p->flags = i.snd_flags;
-            p->ppid = i.snd_ppid;
-            p->context = i.snd_context;
-            p->assoc = i.snd_assoc_id;
-        } else if (c->cmsg_type == SCTP_INIT) {
-            if (c->cmsg_len < CMSG_LEN(sizeof(struct sctp_initmsg)))
-                return -EINVAL;
-            memcpy(&p->init, CMSG_DATA(c), sizeof p->init);
-            p->has_init = true;
-        } else if (c->cmsg_type == SCTP_PRINFO || c->cmsg_type == SCTP_AUTHINFO ||
-                   c->cmsg_type == SCTP_DSTADDRV4 || c->cmsg_type == SCTP_DSTADDRV6) {
-            continue; /* accepted; PR-SCTP and AUTH are not negotiated yet */
-        } else {
+    const uint8_t *base = m->msg_control;
+    size_t total = m->msg_controllen, off = 0;
+    while (total - off >= sizeof(struct cmsghdr)) {
+        struct cmsghdr h;
+        memcpy(&h, base + off, sizeof h);
+        if (h.cmsg_len < sizeof h || h.cmsg_len > total - off)
             return -EINVAL;
+        if (h.cmsg_level == IPPROTO_SCTP) {
+            int rc = send_cmsg_one(&h, base + off + CMSG_LEN(0), p);
+            if (rc < 0)
+                return rc;
         }
+        size_t step = CMSG_ALIGN(h.cmsg_len);
+        if (step > total - off)
+            break;
+        off += step;
     }
     return 0;
 }

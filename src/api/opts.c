@@ -31,8 +31,20 @@ static braid_settings cur(bsock *s)
     return c;
 }
 
+/* What a running endpoint refuses (braid_endpoint_update_settings: a PMTU
+ * outside 512..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
+ * refused before it runs too: else listen() or connect() would fail later,
+ * with nothing to say which option was wrong. */
+static bool settings_ok(const braid_settings *c)
+{
+    return c->pmtu >= 512 && c->pmtu <= 65535 && c->outbound_streams && c->max_inbound_streams &&
+           c->rcvbuf >= 1500 && c->rto_min_ns && c->rto_min_ns <= c->rto_max_ns;
+}
+
 static int apply(bsock *s, const braid_settings *c)
 {
+    if (!settings_ok(c))
+        return -EINVAL;
     if (s->st->ep && braid_endpoint_update_settings(s->st->ep, c) < 0)
         return -EINVAL;
     s->st->cfg = *c;
@@ -48,19 +60,32 @@ static int put(void *val, socklen_t *len, const void *src, socklen_t n)
     return 0;
 }
 
+/* The application's buffer need not be aligned (the kernel copies bytes). */
 static int get_int(const void *val)
 {
-    return *(const int *)val;
+    int x;
+    memcpy(&x, val, sizeof x);
+    return x;
 }
 
 /* ---- SOL_SOCKET ---- */
 
+/* As Linux (which caps at net.core.rmem_max / wmem_max): a buffer is
+ * clamped into 4 KiB .. 256 MiB, never refused; the transport's kernel
+ * buffers are sized at four times it, which must stay an int. */
+#define SOCKBUF_MIN 4096
+#define SOCKBUF_MAX (256u << 20)
+
+static uint32_t sockbuf(const void *v)
+{
+    int x = get_int(v);
+    return x < SOCKBUF_MIN ? SOCKBUF_MIN : (uint32_t)x > SOCKBUF_MAX ? SOCKBUF_MAX : (uint32_t)x;
+}
 static int set_rcvbuf(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
     braid_settings c = cur(s);
-    int x = get_int(v);
-    c.rcvbuf = x < 4096 ? 4096 : (uint32_t)x; /* Linux clamps, never fails */
+    c.rcvbuf = sockbuf(v);
     return apply(s, &c);
 }
 static int get_rcvbuf(bsock *s, void *v, socklen_t *l)
@@ -72,8 +97,7 @@ static int set_sndbuf(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
     braid_settings c = cur(s);
-    int x = get_int(v);
-    c.sndbuf = x < 4096 ? 4096 : (uint32_t)x;
+    c.sndbuf = sockbuf(v);
     return apply(s, &c);
 }
 static int get_sndbuf(bsock *s, void *v, socklen_t *l)
@@ -86,25 +110,28 @@ static uint64_t tv_ns(const struct timeval *tv)
 {
     return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
 }
-static int set_rcvtimeo(bsock *s, const void *v, socklen_t l)
+/* As Linux (sock_set_timeout): a time longer than the clock can count is
+ * no timeout at all; ~126 years keeps now + the time within 64-bit ns. */
+#define TIMEO_MAX_SEC 4000000000ll
+
+static int set_timeo(uint64_t *dst, const void *v)
 {
-    (void)l;
     struct timeval tv;
     memcpy(&tv, v, sizeof tv);
     if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
         return -EDOM;
-    s->rcvtimeo_ns = tv_ns(&tv);
+    *dst = tv.tv_sec >= TIMEO_MAX_SEC ? 0 : tv_ns(&tv);
     return 0;
+}
+static int set_rcvtimeo(bsock *s, const void *v, socklen_t l)
+{
+    (void)l;
+    return set_timeo(&s->rcvtimeo_ns, v);
 }
 static int set_sndtimeo(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
-    struct timeval tv;
-    memcpy(&tv, v, sizeof tv);
-    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-        return -EDOM;
-    s->sndtimeo_ns = tv_ns(&tv);
-    return 0;
+    return set_timeo(&s->sndtimeo_ns, v);
 }
 static int get_timeo(uint64_t ns, void *v, socklen_t *l)
 {
@@ -361,6 +388,10 @@ static braid_assoc_id opt_assoc(bsock *s, sctp_assoc_t id)
 {
     if (s->type == SOCK_STREAM || s->peeled)
         return s->assoc;
+    /* as Linux (sctp_id2assoc): only one of this socket's, not one peeled
+     * off it (that one is its new socket's) */
+    if (id <= SCTP_ALL_ASSOC || stack_owner(s->st, (braid_assoc_id)id) != s)
+        return 0;
     return (braid_assoc_id)id;
 }
 
@@ -431,8 +462,11 @@ static int get_paddrinfo(bsock *s, void *v, socklen_t *l)
                            &port) < 0)
         return -EINVAL;
     braid_assoc_id id = opt_assoc(s, pi.spinfo_assoc_id);
-    if (!id && s->st->ep)
+    if (!id && s->st->ep) {
         id = braid_find_assoc(s->st->ep, &a, port);
+        if (id && stack_owner(s->st, id) != s)
+            id = 0; /* peeled off: not this socket's any more */
+    }
     braid_assoc_status as;
     if (!s->st->ep || !id || braid_assoc_status_get(s->st->ep, id, &as) < 0)
         return -EINVAL;
@@ -611,9 +645,18 @@ static int set_maxburst(bsock *s, const void *v, socklen_t l)
     }
     return apply(s, &c);
 }
+/* RFC 6458 §8.1.24: a struct sctp_assoc_value (the int form is Linux's
+ * older one); the same form comes back as was given, as SCTP_MAXSEG. */
 static int get_maxburst(bsock *s, void *v, socklen_t *l)
 {
-    int x = (int)cur(s).max_burst;
+    uint32_t burst = cur(s).max_burst;
+    if (*l >= (socklen_t)sizeof(struct sctp_assoc_value)) {
+        struct sctp_assoc_value av;
+        memcpy(&av, v, sizeof av);
+        av.assoc_value = burst;
+        return put(v, l, &av, sizeof av);
+    }
+    int x = (int)burst;
     return put(v, l, &x, sizeof x);
 }
 
