@@ -30,6 +30,15 @@
 #define BRAID_API_BATCH 32
 #define BRAID_API_PKT_CAP 65536
 
+/* The engine's block cache (pool.c) */
+#define BRAID_POOL_MAX 4096               /* larger blocks go to malloc */
+#define BRAID_POOL_CLASSES (BRAID_POOL_MAX / 64 + 1)
+#define BRAID_POOL_KEEP (8u * 1024 * 1024) /* most bytes kept per stack */
+typedef struct bpool {
+    void *free[BRAID_POOL_CLASSES];
+    size_t kept;
+} bpool;
+
 typedef struct bstack bstack;
 typedef struct bsock bsock;
 
@@ -104,6 +113,7 @@ struct bstack {
     braid_endpoint *ep; /* NULL until listen / connect / first send */
     braid_io *io;
     braid_hooks hooks;
+    bpool pool; /* the engine's memory (hooks.alloc/free use it) */
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
     unsigned users;        /* calls in progress on its sockets (sock.c's table lock) */
@@ -138,6 +148,8 @@ void stack_pump(bstack *st, uint64_t now);  /* input, timers, events, output; st
 void stack_flush(bstack *st, uint64_t now); /* output only; st locked */
 void stack_pump_lazy(bstack *st, uint64_t now); /* send path: input every 20 us */
 void stack_update_ready(bstack *st);        /* st locked */
+void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */
+void pool_drain(bpool *p);
 void stack_leave(bstack *st); /* end of a send/recv call: pending reads, tokens; st locked */
 /* Waits (without the lock) until something may have changed for s, the
  * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */

@@ -34,6 +34,7 @@ bstack *stack_new(int family)
     const char *t = getenv("BRAID_TRANSPORT");
     st->io_kind = (t && !strcmp(t, "raw")) ? BRAID_IO_RAW : BRAID_IO_UDP;
     braid_hooks_default(&st->hooks);
+    pool_attach(&st->pool, &st->hooks);
     pthread_mutex_lock(&g_lock);
     st->next = g_stacks;
     g_stacks = st;
@@ -445,6 +446,7 @@ void stack_free_locked(bstack *st)
         stack_flush(st, now); /* the last ABORTs / SHUTDOWNs */
         braid_endpoint_free(st->ep);
     }
+    pool_drain(&st->pool);
     if (st->io)
         braid_io_close(st->io);
     free(st->rxbuf);

@@ -148,6 +148,19 @@ struct braid_io_scratch {
         struct cmsghdr align;
     } ctl[BRAID_IO_BATCH];
     uint8_t iphdr[BRAID_IO_BATCH][20];
+    /* receive headers, kept between calls: only what a call changes is
+     * written again (setting up 32 headers from scratch cost more than
+     * the packets of a typical call) */
+    struct mmsghdr rmsg[BRAID_IO_BATCH];
+    struct iovec riov[BRAID_IO_BATCH][2];
+    struct sockaddr_storage rname[BRAID_IO_BATCH];
+    union {
+        char buf[CTL_SPACE];
+        struct cmsghdr align;
+    } rctl[BRAID_IO_BATCH];
+    unsigned rused; /* headers the last receive filled (to be reset) */
+    int rsock;      /* the socket and layout they are set up for */
+    bool rraw4, rctl_on;
 };
 
 static int set_int(int fd, int level, int opt, int v)
@@ -301,6 +314,7 @@ int braid_io_sock_open_(braid_io *io, const braid_addr *locals, unsigned n, uint
         socks_close(io);
         return -ENOMEM;
     }
+    io->scratch->rsock = -1;
     return 0;
 }
 
@@ -348,30 +362,36 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
     while (out < n) {
         unsigned base = out;
         unsigned m = n - out < BRAID_IO_BATCH ? n - out : BRAID_IO_BATCH;
+        /* a header still set up from an earlier call (same socket, same
+         * buffer, not filled since) is left as it is */
+        bool same = sc->rsock == s->fd && sc->rraw4 == raw4 && sc->rctl_on == want_ctl;
+        sc->rsock = s->fd;
+        sc->rraw4 = raw4;
+        sc->rctl_on = want_ctl;
+        unsigned kd = raw4 ? 1 : 0;
         for (unsigned i = 0; i < m; i++) {
             braid_io_pkt *p = &pkts[base + i];
-            struct msghdr *mh = &sc->msg[i].msg_hdr;
-            memset(mh, 0, sizeof *mh);
+            if (same && i >= sc->rused && sc->riov[i][kd].iov_base == p->data &&
+                sc->riov[i][kd].iov_len == (p->data ? p->cap : 0))
+                continue;
+            struct msghdr *mh = &sc->rmsg[i].msg_hdr;
             unsigned k = 0;
             if (raw4) {
-                sc->iov[i][k].iov_base = sc->iphdr[i];
-                sc->iov[i][k++].iov_len = 20;
+                sc->riov[i][k].iov_base = sc->iphdr[i];
+                sc->riov[i][k++].iov_len = 20;
             }
-            sc->iov[i][k].iov_base = p->data;
-            sc->iov[i][k++].iov_len = p->data ? p->cap : 0;
-            mh->msg_iov = sc->iov[i];
+            sc->riov[i][k].iov_base = p->data;
+            sc->riov[i][k++].iov_len = p->data ? p->cap : 0;
+            mh->msg_iov = sc->riov[i];
             mh->msg_iovlen = k;
-            mh->msg_name = &sc->name[i];
-            mh->msg_namelen = sizeof sc->name[i];
-            if (want_ctl) {
-                mh->msg_control = sc->ctl[i].buf;
-                mh->msg_controllen = sizeof sc->ctl[i].buf;
-            }
-            sc->msg[i].msg_len = 0;
+            mh->msg_name = &sc->rname[i];
+            mh->msg_namelen = sizeof sc->rname[i];
+            mh->msg_control = want_ctl ? sc->rctl[i].buf : NULL;
+            mh->msg_controllen = want_ctl ? sizeof sc->rctl[i].buf : 0;
         }
         int r;
         do
-            r = recvmmsg(s->fd, sc->msg, m, MSG_DONTWAIT, NULL);
+            r = recvmmsg(s->fd, sc->rmsg, m, MSG_DONTWAIT, NULL);
         while (r < 0 && errno == EINTR);
         if (r < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -381,10 +401,11 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
             return braid_io_fail_(-errno, "recvmmsg: %s", strerror(errno));
         }
         unsigned got = (unsigned)r;
+        sc->rused = got;
         for (unsigned i = 0; i < got; i++) {
-            struct msghdr *mh = &sc->msg[i].msg_hdr;
+            struct msghdr *mh = &sc->rmsg[i].msg_hdr;
             braid_io_pkt *p = &pkts[base + i];
-            size_t len = sc->msg[i].msg_len;
+            size_t len = sc->rmsg[i].msg_len;
             if (mh->msg_flags & MSG_TRUNC) {
                 io->st.drop_trunc++;
                 continue;
@@ -404,7 +425,7 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
                 path = p->path;
             } else {
                 uint16_t lport = io->kind == BRAID_IO_RAW ? 0 : io->port;
-                addr_from_sa(&path.remote, &sc->name[i], mh->msg_namelen);
+                addr_from_sa(&path.remote, &sc->rname[i], mh->msg_namelen);
                 if (io->kind == BRAID_IO_RAW)
                     path.remote.udp_port = 0;
                 if (!braid_io_addr_is_any(&s->bound)) {
