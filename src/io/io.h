@@ -165,6 +165,7 @@ typedef struct braid_io_sock {
     bool pktinfo;     /* wildcard bind: local address from IP(V6)_PKTINFO */
     bool dual;        /* IPv6 socket also carrying IPv4 (mapped addresses) */
     braid_addr bound; /* family 0 when bound to the wildcard */
+    bool no_gso;      /* the kernel refused UDP GSO: one datagram per send */
 } braid_io_sock;
 
 struct braid_io {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,19 @@ static socklen_t sa_for(const braid_io_sock *s, const braid_addr *a, uint16_t po
 
 /* ---- socket setup ---- */
 
-#define CTL_SPACE (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* Linux 4.18 */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* Linux 5.0 */
+#endif
+#define CTL_SPACE                                                                              \
+    (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +          \
+     CMSG_SPACE(sizeof(int)))
+/* UDP GSO: most datagrams one send hands the kernel to cut (its
+ * UDP_MAX_SEGMENTS is 64 or more), and most bytes (IPv4's UDP limit) */
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_BYTES 65000
 
 struct braid_io_scratch {
     struct mmsghdr msg[BRAID_IO_BATCH];
@@ -148,6 +161,8 @@ struct braid_io_scratch {
         struct cmsghdr align;
     } ctl[BRAID_IO_BATCH];
     uint8_t iphdr[BRAID_IO_BATCH][20];
+    struct iovec giov[BRAID_IO_BATCH]; /* send: one per packet */
+    unsigned gcount[BRAID_IO_BATCH];   /* send: packets of each message */
     /* receive headers, kept between calls: only what a call changes is
      * written again (setting up 32 headers from scratch cost more than
      * the packets of a typical call) */
@@ -570,6 +585,37 @@ static void account_sent(braid_io *io, const braid_io_sock *s, const braid_io_pk
     braid_io_trace_(io, true, t, n);
 }
 
+/* Whether q may ride in the same GSO send as the packets first..prev (same
+ * socket already checked): same addresses, first's size, only the last one
+ * shorter, within the kernel's limits. */
+static bool gso_joins(const braid_io_pkt *first, const braid_io_pkt *prev, const braid_io_pkt *q,
+                      unsigned count, size_t bytes)
+{
+    return count < GSO_MAX_SEGS && bytes + q->len <= GSO_MAX_BYTES && prev->len == first->len &&
+           q->len <= first->len && q->len > 0 && q->data &&
+           braid_io_addr_eq(&q->path.remote, &first->path.remote) &&
+           q->path.remote.udp_port == first->path.remote.udp_port &&
+           braid_io_addr_eq(&q->path.local, &first->path.local);
+}
+
+/* Adds a UDP_SEGMENT control message to message m (after any pktinfo). */
+static void add_gso(braid_io_scratch *sc, unsigned m, uint16_t seg)
+{
+    struct msghdr *mh = &sc->msg[m].msg_hdr;
+    char *buf = sc->ctl[m].buf;
+    if (!mh->msg_control) {
+        memset(buf, 0, sizeof sc->ctl[m].buf);
+        mh->msg_control = buf;
+        mh->msg_controllen = 0;
+    }
+    struct cmsghdr *c = (struct cmsghdr *)(void *)(buf + mh->msg_controllen);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof seg);
+    memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    mh->msg_controllen += CMSG_SPACE(sizeof seg);
+}
+
 int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
 {
     braid_io_scratch *sc = io->scratch;
@@ -582,9 +628,10 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
             done++;
             continue;
         }
-        unsigned m = 0;
-        while (done + m < n && m < BRAID_IO_BATCH) {
-            const braid_io_pkt *p = &pkts[done + m];
+        bool gso = !raw && !s->no_gso;
+        unsigned m = 0, k = 0; /* messages, packets in them */
+        while (done + k < n && m < BRAID_IO_BATCH && k < BRAID_IO_BATCH) {
+            const braid_io_pkt *p = &pkts[done + k];
             if (sock_for(io, &p->path.remote) != s || (!p->data && p->len))
                 break;
             struct msghdr *mh = &sc->msg[m].msg_hdr;
@@ -595,11 +642,27 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
                 break;
             mh->msg_name = &sc->name[m];
             mh->msg_namelen = sl;
-            sc->iov[m][0].iov_base = p->data;
-            sc->iov[m][0].iov_len = p->len;
-            mh->msg_iov = sc->iov[m];
-            mh->msg_iovlen = 1;
             set_src(sc, m, s, &p->path.local);
+            /* RFC 6951 packets of one size to one peer: one datagram each,
+             * cut by the kernel (UDP GSO) instead of one trip each */
+            unsigned cnt = 1;
+            size_t bytes = p->len;
+            sc->giov[k].iov_base = p->data;
+            sc->giov[k].iov_len = p->len;
+            while (gso && done + k + cnt < n && k + cnt < BRAID_IO_BATCH &&
+                   gso_joins(p, &pkts[done + k + cnt - 1], &pkts[done + k + cnt], cnt, bytes)) {
+                const braid_io_pkt *q = &pkts[done + k + cnt];
+                sc->giov[k + cnt].iov_base = q->data;
+                sc->giov[k + cnt].iov_len = q->len;
+                bytes += q->len;
+                cnt++;
+            }
+            mh->msg_iov = &sc->giov[k];
+            mh->msg_iovlen = cnt;
+            if (cnt > 1)
+                add_gso(sc, m, (uint16_t)p->len);
+            sc->gcount[m] = cnt;
+            k += cnt;
             m++;
         }
         if (m == 0) { /* the first cannot be addressed through s */
@@ -620,16 +683,27 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
                     break;
                 return braid_io_fail_(-e, "sendmmsg: %s", strerror(e));
             }
+            if (sc->gcount[0] > 1 && (e == EIO || e == EINVAL || e == ENOPROTOOPT)) {
+                /* the route's device cannot cut UDP (no checksum offload):
+                 * one datagram per packet from now on */
+                s->no_gso = true;
+                braid_io_fail_(-e, "UDP GSO refused (%s): sending packet by packet",
+                               strerror(e));
+                continue;
+            }
             /* this packet is refused (EMSGSIZE, unreachable, bad source...) */
             braid_io_fail_(-e, "sendmmsg: packet dropped: %s", strerror(e));
-            io->st.send_errors++;
-            done++;
+            io->st.send_errors += sc->gcount[0];
+            done += sc->gcount[0];
             continue;
         }
-        account_sent(io, s, pkts + done, (unsigned)r);
-        done += (unsigned)r;
         if (r == 0) /* should not happen; avoid spinning */
             break;
+        unsigned sent = 0;
+        for (int i = 0; i < r; i++)
+            sent += sc->gcount[i];
+        account_sent(io, s, pkts + done, sent);
+        done += sent;
     }
     return (int)done;
 }
