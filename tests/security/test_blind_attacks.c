@@ -1131,6 +1131,200 @@ static void test_reply_ring_bound(void)
     braid_endpoint_free(p.b);
 }
 
+/* ---- 4. SHUTDOWN ACK while the association is being set up (§8.5.1 E) ---- */
+
+/* Feeds A a packet as if from B (B's address and port, to A's port). */
+static size_t inject_to_a(pair *p, uint32_t vtag, const braid_chunk *cs, int n)
+{
+    uint8_t buf[2048];
+    size_t len = build(buf, sizeof buf, PB, PA, vtag, cs, n);
+    CHECK(len > 0);
+    braid_path path = {p->addr_a, p->addr_b};
+    braid_endpoint_read_pkt(p->a, &path, buf, len, p->now);
+    return len;
+}
+
+/* Hands a packet one endpoint emitted to the other. */
+static void deliver(braid_endpoint *to, const out_pkt *o, uint64_t now)
+{
+    braid_path in = {o->path.remote, o->path.local};
+    braid_endpoint_read_pkt(to, &in, o->raw, (size_t)o->len, now);
+}
+
+/* A (connecting, in `state`) gets a SHUTDOWN ACK from B's address with tag
+ * vtag: §8.5.1 E makes it an OOTB packet, so §8.4 item 5 applies: exactly
+ * one SHUTDOWN COMPLETE, T bit set, the received packet's tag, ports
+ * swapped, to the sender; counted drop_ootb; the attempt is untouched. */
+static void sa_in_cookie_state(pair *p, braid_assoc_id id, braid_state state, uint32_t vtag,
+                               const char *what)
+{
+    int before = check_failed_;
+    braid_assoc_status s0, s1;
+    CHECK_EQ(braid_assoc_status_get(p->a, id, &s0), 0);
+    CHECK_EQ(s0.state, state);
+    braid_counters c0, c1;
+    braid_endpoint_counters(p->a, &c0);
+    braid_chunk sa = chunk(BRAID_CHUNK_SHUTDOWN_ACK, 0);
+    size_t in_len = inject_to_a(p, vtag, &sa, 1);
+    braid_endpoint_counters(p->a, &c1);
+    CHECK_EQ(c1.drop_ootb - c0.drop_ootb, 1);
+    CHECK_EQ(c1.drop_no_state, c0.drop_no_state);
+    CHECK_EQ(c1.drop_bad_vtag, c0.drop_bad_vtag);
+    out_pkt o = pull(p->a, p->now);
+    CHECK(o.len > 0);
+    CHECK_EQ(o.n_chunks, 1);
+    CHECK_EQ(o.type, BRAID_CHUNK_SHUTDOWN_COMPLETE);
+    CHECK_EQ(o.flags, BRAID_FLAG_T);
+    CHECK_EQ(o.h.vtag, vtag);
+    CHECK_EQ(o.h.src_port, PA);
+    CHECK_EQ(o.h.dst_port, PB);
+    CHECK(braid_addr_equal_ip(&o.path.remote, &p->addr_b));
+    CHECK_EQ(o.path.remote.udp_port, p->addr_b.udp_port);
+    CHECK(braid_addr_equal_ip(&o.path.local, &p->addr_a));
+    CHECK(braid_pkt_checksum_ok(o.raw, (size_t)o.len));
+    CHECK((size_t)o.len <= in_len);      /* no amplification */
+    CHECK_EQ(pull(p->a, p->now).len, 0); /* that reply only */
+    CHECK_EQ(braid_assoc_status_get(p->a, id, &s1), 0);
+    CHECK_EQ(s1.state, state); /* the attempt goes on */
+    CHECK_EQ(s1.local_vtag, s0.local_vtag);
+    CHECK_EQ(s1.peer_vtag, s0.peer_vtag);
+    CHECK_EQ(drain_events(p->a), 0);
+    if (check_failed_ != before)
+        fprintf(stderr, "  (SHUTDOWN ACK in %s)\n", what);
+}
+
+/* A replaces its endpoint as after a restart: same address and port, no
+ * association. */
+static void restart_a(pair *p)
+{
+    braid_endpoint_free(p->a);
+    CHECK_EQ(p->ea.live, 0);
+    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea};
+    braid_settings s;
+    braid_settings_default(&s);
+    s.local_port = PA;
+    s.local_addrs[0] = p->addr_a;
+    s.n_local_addrs = 1;
+    s.nodelay = 1;
+    CHECK_EQ(braid_endpoint_new(&p->a, &s, &h), 0);
+}
+
+/* RFC 9260 §8.5.1 E, §8.4 item 5: a SHUTDOWN ACK arriving in COOKIE-WAIT or
+ * COOKIE-ECHOED is answered as out of the blue, whatever its tag, and the
+ * handshake still completes. Then the case the rule exists for: the peer
+ * is stuck in SHUTDOWN-ACK-SENT of an association we lost in a restart and
+ * answers our new INIT with its SHUTDOWN ACK (§9.2); our SHUTDOWN COMPLETE
+ * lets it close, and the new association comes up. */
+static void test_shutdown_ack_in_cookie_states(void)
+{
+    pair p;
+    CHECK_EQ(pair_init(&p, 140, 1), 0);
+    braid_connect_opts co = {PB, 4, 4};
+    braid_assoc_id ida;
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &co, p.now, &ida), 0);
+    out_pkt init = pull(p.a, p.now);
+    CHECK_EQ(init.type, BRAID_CHUNK_INIT);
+    braid_assoc_status st;
+    CHECK_EQ(braid_assoc_status_get(p.a, ida, &st), 0);
+    /* COOKIE-WAIT: a stale tag (an earlier association's), and A's own */
+    sa_in_cookie_state(&p, ida, BRAID_STATE_COOKIE_WAIT, 0x01d5a0d0u, "COOKIE-WAIT, other tag");
+    sa_in_cookie_state(&p, ida, BRAID_STATE_COOKIE_WAIT, st.local_vtag, "COOKIE-WAIT, own tag");
+    /* the handshake goes on: INIT -> INIT ACK -> COOKIE-ECHOED */
+    deliver(p.b, &init, p.now);
+    out_pkt ia = pull(p.b, p.now);
+    CHECK_EQ(ia.type, BRAID_CHUNK_INIT_ACK);
+    deliver(p.a, &ia, p.now);
+    out_pkt ce = pull(p.a, p.now);
+    CHECK_EQ(ce.type, BRAID_CHUNK_COOKIE_ECHO);
+    CHECK_EQ(braid_assoc_status_get(p.a, ida, &st), 0);
+    /* COOKIE-ECHOED: a stale tag, A's own, B's (now known) */
+    sa_in_cookie_state(&p, ida, BRAID_STATE_COOKIE_ECHOED, 0x01d5a0d0u, "COOKIE-ECHOED, other tag");
+    sa_in_cookie_state(&p, ida, BRAID_STATE_COOKIE_ECHOED, st.local_vtag, "COOKIE-ECHOED, own tag");
+    sa_in_cookie_state(&p, ida, BRAID_STATE_COOKIE_ECHOED, st.peer_vtag, "COOKIE-ECHOED, peer tag");
+    /* ... and completes: COOKIE ECHO -> COOKIE ACK, both ESTABLISHED */
+    deliver(p.b, &ce, p.now);
+    out_pkt ca = pull(p.b, p.now);
+    CHECK_EQ(ca.type, BRAID_CHUNK_COOKIE_ACK);
+    deliver(p.a, &ca, p.now);
+    CHECK_EQ(braid_assoc_status_get(p.a, ida, &st), 0);
+    CHECK_EQ(st.state, BRAID_STATE_ESTABLISHED);
+    CHECK_EQ(count_events(p.a, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
+    braid_assoc_id idb = braid_next_assoc(p.b, 0);
+    braid_assoc_status sb;
+    CHECK_EQ(braid_assoc_status_get(p.b, idb, &sb), 0);
+    CHECK_EQ(sb.state, BRAID_STATE_ESTABLISHED);
+    CHECK_EQ(sb.peer_vtag, st.local_vtag);
+    CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
+    /* once ESTABLISHED a SHUTDOWN ACK is no longer OOTB: right tag, no
+     * SHUTDOWN sent: ignored (drop_no_state), nothing sent */
+    braid_counters c0, c1;
+    braid_endpoint_counters(p.a, &c0);
+    braid_chunk sa = chunk(BRAID_CHUNK_SHUTDOWN_ACK, 0);
+    inject_to_a(&p, st.local_vtag, &sa, 1);
+    braid_endpoint_counters(p.a, &c1);
+    CHECK_EQ(c1.drop_no_state - c0.drop_no_state, 1);
+    CHECK_EQ(c1.drop_ootb, c0.drop_ootb);
+    CHECK_EQ(pull(p.a, p.now).len, 0);
+
+    /* the restart case: A closes, B's SHUTDOWN ACK is lost, A restarts */
+    CHECK_EQ(braid_assoc_shutdown(p.a, ida, p.now), 0);
+    out_pkt sd = pull(p.a, p.now);
+    CHECK_EQ(sd.type, BRAID_CHUNK_SHUTDOWN);
+    deliver(p.b, &sd, p.now);
+    CHECK_EQ(pull(p.b, p.now).type, BRAID_CHUNK_SHUTDOWN_ACK); /* lost */
+    CHECK_EQ(braid_assoc_status_get(p.b, idb, &sb), 0);
+    CHECK_EQ(sb.state, BRAID_STATE_SHUTDOWN_ACK_SENT);
+    uint32_t old_a_tag = st.local_vtag;
+    restart_a(&p);
+    drain_events(p.b);
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &co, p.now, &ida), 0);
+    init = pull(p.a, p.now);
+    CHECK_EQ(init.type, BRAID_CHUNK_INIT);
+    deliver(p.b, &init, p.now);
+    /* §9.2: B, in SHUTDOWN-ACK-SENT, answers the INIT with SHUTDOWN ACK
+     * under A's old tag */
+    out_pkt sack = pull(p.b, p.now);
+    CHECK_EQ(sack.type, BRAID_CHUNK_SHUTDOWN_ACK);
+    CHECK_EQ(sack.h.vtag, old_a_tag);
+    braid_endpoint_counters(p.a, &c0);
+    deliver(p.a, &sack, p.now);
+    braid_endpoint_counters(p.a, &c1);
+    CHECK_EQ(c1.drop_ootb - c0.drop_ootb, 1);
+    out_pkt scomp = pull(p.a, p.now);
+    CHECK_EQ(scomp.type, BRAID_CHUNK_SHUTDOWN_COMPLETE);
+    CHECK_EQ(scomp.flags, BRAID_FLAG_T);
+    CHECK_EQ(scomp.h.vtag, old_a_tag);
+    /* §8.5.1 C: T bit and B's peer tag: B accepts it and closes */
+    deliver(p.b, &scomp, p.now);
+    CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_SHUTDOWN_COMP), 1);
+    CHECK_EQ(braid_assoc_status_get(p.b, idb, &sb), BRAID_ERR_NOTFOUND);
+    /* A's T1-init resends the INIT (§5.1 A); this time it is accepted */
+    uint64_t t0 = p.now;
+    for (int r = 0; r < 30; r++) {
+        pump(&p, 1);
+        if (braid_assoc_status_get(p.a, ida, &st) == 0 && st.state == BRAID_STATE_ESTABLISHED)
+            break;
+    }
+    CHECK(p.now - t0 <= 1500000000ull); /* after one T1 expiry (RTO.Initial 1 s) */
+    CHECK_EQ(braid_assoc_status_get(p.a, ida, &st), 0);
+    CHECK_EQ(st.state, BRAID_STATE_ESTABLISHED);
+    CHECK_EQ(count_events(p.a, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
+    idb = braid_next_assoc(p.b, 0);
+    CHECK_EQ(braid_assoc_status_get(p.b, idb, &sb), 0);
+    CHECK_EQ(sb.state, BRAID_STATE_ESTABLISHED);
+    CHECK_EQ(sb.peer_vtag, st.local_vtag);
+    CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
+    /* and carries data */
+    braid_send_info si = {1, 9, 0, 0};
+    CHECK_EQ(braid_assoc_send(p.a, ida, &si, "after restart", 13, p.now), 0);
+    pump(&p, 10);
+    CHECK_EQ(received(p.b, p.now, "after restart", NULL), 1);
+    braid_endpoint_free(p.a);
+    braid_endpoint_free(p.b);
+    CHECK_EQ(p.ea.live, 0);
+    CHECK_EQ(p.eb.live, 0);
+}
+
 int main(void)
 {
     RUN(test_blind_abort);
@@ -1150,5 +1344,6 @@ int main(void)
     RUN(test_no_amplification);
     RUN(test_no_loops);
     RUN(test_reply_ring_bound);
+    RUN(test_shutdown_ack_in_cookie_states);
     return CHECK_REPORT();
 }

@@ -809,7 +809,9 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
             break;
         case BRAID_CHUNK_SHUTDOWN_ACK:
             if (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED) {
-                ep->ctr.drop_no_state++; /* §8.5.1 E: treated as OOTB */
+                /* §8.5.1 E: answered as OOTB by braid_endpoint_read_pkt
+                 * before dispatch; not reached */
+                ep->ctr.drop_no_state++;
                 break;
             }
             on_shutdown_ack(a);

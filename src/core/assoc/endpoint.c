@@ -320,10 +320,12 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     int rc;
     unsigned n = 0;
     uint8_t first_type = 0;
+    bool has_shutdown_ack = false;
     braid_chunk_iter_init(&it, pkt, len);
     while ((rc = braid_chunk_iter_next(&it, &v)) > 0) {
         if (n++ == 0)
             first_type = v.type;
+        has_shutdown_ack |= v.type == BRAID_CHUNK_SHUTDOWN_ACK;
     }
     if (rc < 0 || n == 0) {
         ep->ctr.drop_malformed++;
@@ -361,6 +363,15 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
             braid_assoc_handle_chunks(b, path, &h, pkt + it.off, len - it.off, now);
         return b ? 0 : BRAID_ERR_STATE;
     }
+    /* RFC 9260 §8.5.1 E: a SHUTDOWN ACK received in COOKIE-WAIT or
+     * COOKIE-ECHOED makes the packet out of the blue (§8.4), whatever its
+     * tag: item 5 answers it with SHUTDOWN COMPLETE, T bit set, the
+     * packet's tag. It comes from an earlier association with this peer
+     * that we lost (a restart) and the peer is still closing (§9.2: it
+     * answers our INIT with it); the new attempt is left as it is. */
+    if (has_shutdown_ack &&
+        (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED))
+        return handle_ootb(ep, path, &h, pkt, len, n, now);
     braid_assoc_handle_chunks(a, path, &h, pkt + BRAID_COMMON_HEADER_LEN,
                               len - BRAID_COMMON_HEADER_LEN, now);
     return 0;
