@@ -139,6 +139,7 @@ int stack_start(bstack *st, bool listener)
     if (kbuf < (4 << 20))
         kbuf = 4 << 20;
     braid_io_set_bufs(st->io, kbuf, kbuf);
+    braid_io_set_gro(st->io, true); /* trains of datagrams in one receive */
     uint16_t real_udp = braid_io_local_port(st->io);
     for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
         st->cfg.local_addrs[i].udp_port = real_udp;
@@ -252,8 +253,15 @@ void stack_pump(bstack *st, uint64_t now)
          * (Max.Burst per SACK, §6.1 D) are built right after it, and leave
          * together in one sendmmsg at the end of the batch. */
         for (int i = 0; i < n; i++) {
-            braid_endpoint_read_pkt(st->ep, &st->rx[i].path, st->rx[i].data, st->rx[i].len, now);
-            stack_collect(st, now);
+            const braid_io_pkt *p = &st->rx[i];
+            /* a train of datagrams (UDP GRO): each one an SCTP packet */
+            size_t off = 0;
+            do {
+                size_t l = braid_io_seg_len(p, off);
+                braid_endpoint_read_pkt(st->ep, &p->path, p->data + off, l, now);
+                stack_collect(st, now);
+                off += l;
+            } while (off < p->len);
         }
         stack_flush(st, now);
         if (n < BRAID_API_BATCH)

@@ -309,6 +309,7 @@ int braid_io_inproc_recv_(braid_io *io, braid_io_pkt *pkts, unsigned n)
                 memcpy(p->data, nd->data, nd->len);
             p->len = nd->len;
             p->path = nd->path;
+            p->seg = 0;
             io->st.pkts_in++;
             io->st.bytes_in += nd->len;
             out++;

@@ -14,6 +14,7 @@
 #ifndef BRAID_IO_IO_H
 #define BRAID_IO_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,13 +28,24 @@ typedef enum braid_io_kind {
 
 /* One packet. For receive, data/cap are the caller's buffer and len/path are
  * filled; for send, data/len/path are read (path.local may be left zero
- * (family 0) to let the OS pick the source address). */
+ * (family 0) to let the OS pick the source address).
+ * With receive offload on (braid_io_set_gro), one receive may hold several
+ * datagrams of one peer: seg is then their size (the last may be shorter)
+ * and len their total; seg is 0 for a single datagram. */
 typedef struct braid_io_pkt {
     braid_path path;
     uint8_t *data;
     size_t len;
     size_t cap;
+    size_t seg;
 } braid_io_pkt;
+
+/* The datagram of p at offset off (seg 0: the whole of p): its length. */
+static inline size_t braid_io_seg_len(const braid_io_pkt *p, size_t off)
+{
+    size_t left = p->len - off;
+    return p->seg && p->seg < left ? p->seg : left;
+}
 
 typedef struct braid_io braid_io;
 
@@ -117,6 +129,12 @@ void braid_io_get_stats(const braid_io *io, braid_io_stats *st);
 /* SO_RCVBUF / SO_SNDBUF on the OS sockets (0: leave as is; INPROC: no-op). */
 int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf);
 
+/* UDP receive offload (UDP_GRO, Linux 5.0): the kernel may hand over a train
+ * of datagrams of one peer as one received packet (see braid_io_pkt.seg).
+ * Only for callers that split them; 0, or -ENOPROTOOPT where not offered
+ * (raw IP, INPROC, older kernels: packets then come one by one). */
+int braid_io_set_gro(braid_io *io, bool on);
+
 /*
  * Writes every packet sent and received by this transport to a pcap file
  * (Ethernet/IP/UDP or IP/SCTP frames with the real addresses and ports; the
@@ -166,6 +184,7 @@ typedef struct braid_io_sock {
     bool dual;        /* IPv6 socket also carrying IPv4 (mapped addresses) */
     braid_addr bound; /* family 0 when bound to the wildcard */
     bool no_gso;      /* the kernel refused UDP GSO: one datagram per send */
+    bool gro;         /* UDP_GRO on: received trains are reported whole */
 } braid_io_sock;
 
 struct braid_io {

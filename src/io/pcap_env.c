@@ -87,8 +87,15 @@ static void write_all(braid_pcap *pc, const braid_io *io, bool out, const braid_
         braid_pcap_path fp;
         if (pkts[i].len && !pkts[i].data)
             continue;
-        if (frame_path(io, out, &pkts[i], &fp))
-            braid_pcap_write(pc, ts, &fp, pkts[i].data, pkts[i].len);
+        if (!frame_path(io, out, &pkts[i], &fp))
+            continue;
+        /* a received train (UDP GRO): one frame per datagram */
+        size_t off = 0;
+        do {
+            size_t l = braid_io_seg_len(&pkts[i], off);
+            braid_pcap_write(pc, ts, &fp, pkts[i].data + off, l);
+            off += l;
+        } while (off < pkts[i].len);
     }
     braid_pcap_flush(pc);
 }

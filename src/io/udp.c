@@ -144,8 +144,8 @@ static socklen_t sa_for(const braid_io_sock *s, const braid_addr *a, uint16_t po
 #ifndef UDP_GRO
 #define UDP_GRO 104 /* Linux 5.0 */
 #endif
-#define CTL_SPACE                                                                              \
-    (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +          \
+#define CTL_SPACE                                                                                  \
+    (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +              \
      CMSG_SPACE(sizeof(int)))
 /* UDP GSO: most datagrams one send hands the kernel to cut (its
  * UDP_MAX_SEGMENTS is 64 or more), and most bytes (IPv4's UDP limit) */
@@ -368,11 +368,26 @@ static bool local_from_cmsg(struct msghdr *mh, braid_addr *local, uint16_t port)
 
 /* Receives from one socket into pkts[0..n); returns how many are delivered
  * (dense) or a negative errno if none. */
+/* UDP GRO: the size of the datagrams a received train holds; 0 if it is
+ * a single one. */
+static size_t gro_seg(struct msghdr *mh, size_t len)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+            c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(c), sizeof v);
+            return v > 0 && (size_t)v < len ? (size_t)v : 0;
+        }
+    }
+    return 0;
+}
+
 static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigned n)
 {
     braid_io_scratch *sc = io->scratch;
     bool raw4 = io->kind == BRAID_IO_RAW && s->family == 4;
-    bool want_ctl = s->pktinfo || s->dual;
+    bool want_ctl = s->pktinfo || s->dual || s->gro;
     unsigned out = 0;
     while (out < n) {
         unsigned base = out;
@@ -467,7 +482,8 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
             }
             d->len = len;
             d->path = path;
-            io->st.pkts_in++;
+            d->seg = s->gro ? gro_seg(mh, len) : 0;
+            io->st.pkts_in += d->seg ? (len + d->seg - 1) / d->seg : 1;
             io->st.bytes_in += len;
             out++;
         }
@@ -687,8 +703,7 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
                 /* the route's device cannot cut UDP (no checksum offload):
                  * one datagram per packet from now on */
                 s->no_gso = true;
-                braid_io_fail_(-e, "UDP GSO refused (%s): sending packet by packet",
-                               strerror(e));
+                braid_io_fail_(-e, "UDP GSO refused (%s): sending packet by packet", strerror(e));
                 continue;
             }
             /* this packet is refused (EMSGSIZE, unreachable, bad source...) */
@@ -809,6 +824,21 @@ void braid_io_get_stats(const braid_io *io, braid_io_stats *st)
     *st = io->st;
 }
 
+int braid_io_set_gro(braid_io *io, bool on)
+{
+    if (!io || io->kind != BRAID_IO_UDP)
+        return -ENOPROTOOPT;
+    int rc = 0;
+    for (unsigned i = 0; i < io->nsock; i++) {
+        int r = set_int(io->sk[i].fd, SOL_UDP, UDP_GRO, on ? 1 : 0);
+        if (r == 0)
+            io->sk[i].gro = on;
+        else
+            rc = r;
+    }
+    return rc;
+}
+
 int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf)
 {
     if (rcvbuf < 0 || sndbuf < 0)
@@ -816,12 +846,10 @@ int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf)
     for (unsigned i = 0; i < io->nsock; i++) {
         int fd = io->sk[i].fd;
         /* the FORCE variants pass net.core.[rw]mem_max when privileged */
-        if (rcvbuf > 0 &&
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0 &&
+        if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0 &&
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0)
             return braid_io_fail_(-errno, "SO_RCVBUF: %s", strerror(errno));
-        if (sndbuf > 0 &&
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0 &&
+        if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0 &&
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) != 0)
             return braid_io_fail_(-errno, "SO_SNDBUF: %s", strerror(errno));
     }
