@@ -281,6 +281,9 @@ typedef struct braid_assoc_status {
 } braid_assoc_status;
 
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st);
+/* Only the state (cheap: for readiness checks on every call), or
+ * BRAID_ERR_NOTFOUND where braid_assoc_status_get would say so. */
+int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id);
 
 /* Counters: every discard is named. */
 typedef struct braid_counters {

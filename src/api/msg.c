@@ -149,10 +149,9 @@ static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
 
 /* One message to one association; st locked. 0, or a negative errno. */
 static int send_one(bsock *s, braid_assoc_id id, const send_params *p, const uint8_t *data,
-                    size_t len)
+                    size_t len, uint64_t now)
 {
     bstack *st = s->st;
-    uint64_t now = braid_now_ns();
     if (p->flags & SCTP_ABORT) {
         /* RFC 6458 §5.3.4: the message is the reason carried in the ABORT */
         int rc = braid_assoc_abort(st->ep, id, data, len, now);
@@ -313,13 +312,15 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         perr = -EMSGSIZE; /* SCTP_DISABLE_FRAGMENTS: larger than one chunk */
     rc = perr;
     st->defer_ready++;
+    /* one clock read for the call (a few per message showed in profiles) */
+    uint64_t now = braid_now_ns();
     while (rc == 0) {
-        stack_pump_lazy(st, braid_now_ns());
+        stack_pump_lazy(st, now);
         if (one_to_one) {
             braid_assoc_id id = 0;
             rc = one_to_one_assoc(s, m, &p, &id);
             if (rc == 0)
-                rc = send_one(s, id, &p, data, len);
+                rc = send_one(s, id, &p, data, len, now);
         } else if (p.flags & SCTP_SENDALL) {
             /* RFC 6458 §5.3.4: to every established association of the socket */
             for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, 0) : 0; id && rc == 0;
@@ -328,13 +329,13 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
                 if (stack_owner(st, id) != s || braid_assoc_status_get(st->ep, id, &as) < 0 ||
                     as.state != BRAID_STATE_ESTABLISHED)
                     continue;
-                rc = send_one(s, id, &p, data, len);
+                rc = send_one(s, id, &p, data, len, now);
             }
         } else {
             braid_assoc_id id = 0;
             rc = target_assoc(s, m, &p, &id);
             if (rc == 0)
-                rc = send_one(s, id, &p, data, len);
+                rc = send_one(s, id, &p, data, len, now);
         }
         if (rc != -EAGAIN)
             break;
@@ -343,6 +344,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         /* wait for acknowledgements to free the send buffer */
         uint64_t cap = braid_now_ns() + 5000000ull;
         int w = stack_wait(st, s, 0, deadline && deadline < cap ? deadline : cap);
+        now = braid_now_ns();
         if (deadline && braid_now_ns() >= deadline)
             break;
         if (w == -EINTR) {
@@ -359,7 +361,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     }
     st->defer_ready--;
     if (st->ep) {
-        stack_flush(st, braid_now_ns());
+        stack_flush(st, now);
         stack_leave(st);
     }
     pthread_mutex_unlock(&st->lock);

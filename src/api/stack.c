@@ -303,9 +303,8 @@ bsock *stack_owner(bstack *st, braid_assoc_id id)
 
 static bool sock_readable(bstack *st, bsock *s)
 {
-    braid_assoc_status as;
     if (s->pd_assoc && st->ep && !braid_assoc_readable(st->ep, s->pd_assoc) &&
-        braid_assoc_status_get(st->ep, s->pd_assoc, &as) == 0)
+        braid_assoc_state_get(st->ep, s->pd_assoc) >= 0)
         return s->so_error || s->eof; /* the rest of a partly read message comes first */
     if (s->n_notes || s->so_error || s->eof)
         return true;
@@ -333,10 +332,10 @@ static bool sock_writable(bstack *st, bsock *s)
     if (s->type == SOCK_STREAM || s->peeled) {
         if (!s->assoc || !st->ep)
             return false;
-        braid_assoc_status as;
-        if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0)
+        int state = braid_assoc_state_get(st->ep, s->assoc);
+        if (state < 0)
             return true;
-        if (as.state < BRAID_STATE_ESTABLISHED)
+        if (state < (int)BRAID_STATE_ESTABLISHED)
             return false;
         return braid_assoc_send_space(st->ep, s->assoc) > 0;
     }

@@ -559,6 +559,12 @@ int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *inf
     return BRAID_ERR_NOTFOUND;
 }
 
+int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id)
+{
+    const braid_assoc *a = find_id(ep, id);
+    return a ? (int)a->state : BRAID_ERR_NOTFOUND;
+}
+
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st)
 {
     const braid_assoc *a = find_id(ep, id);
