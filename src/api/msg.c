@@ -459,7 +459,7 @@ static void unlink_note(bsock *s, bnote *n, bnote *prev)
 }
 
 /* st locked: one notification or message piece, or -EAGAIN. */
-static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
+static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
 {
     bstack *st = s->st;
     size_t cap = iov_total(m);
@@ -518,7 +518,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags)
         dst = m->msg_iov[0].iov_base;
     size_t want = direct ? cap : (cap < sizeof tmp ? cap : sizeof tmp);
     braid_recv_info ri;
-    int r = braid_assoc_recv(st->ep, id, &ri, dst, want, braid_now_ns());
+    int r = braid_assoc_recv(st->ep, id, &ri, dst, want, now);
     if (r < 0)
         return -EAGAIN;
     if (!direct)
@@ -580,16 +580,17 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
     }
     bool fresh = false;
     st->defer_ready++;
+    uint64_t now = braid_now_ns(); /* one clock read unless the call waits */
     for (;;) {
         /* what is already here is handed over without reading the transport
          * first (at most every 20 us); an empty non-blocking socket looks at
          * once, a blocking one lets poll() say when there is something */
         if (fresh)
-            stack_pump(st, braid_now_ns());
+            stack_pump(st, now);
         else
-            stack_pump_lazy(st, braid_now_ns());
+            stack_pump_lazy(st, now);
         m->msg_controllen = ctl_cap;
-        rc = recv_once(s, m, flags);
+        rc = recv_once(s, m, flags, now);
         if (rc == -EAGAIN && !fresh && nonblock) {
             fresh = true;
             continue;
@@ -612,8 +613,9 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
             break;
         }
         fresh = true;
+        now = braid_now_ns();
     }
-    stack_flush(st, braid_now_ns()); /* window updates */
+    stack_flush(st, now); /* window updates */
     st->defer_ready--;
     stack_leave(st);
     pthread_mutex_unlock(&st->lock);
