@@ -20,20 +20,7 @@
 #include "core/wire/tlv.h"
 #include "engine_pair.h"
 
-typedef struct input {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t take8(input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-static uint16_t take16(input *in) { return (uint16_t)(take8(in) << 8 | take8(in)); }
-static uint32_t take32(input *in) { return (uint32_t)take16(in) << 16 | take16(in); }
+#include "fuzz_input.h"
 
 /* A TSN within 128 of base, either side (serial arithmetic wraps). */
 static uint32_t near(uint32_t base, input *in) { return base + take8(in) - 128u; }

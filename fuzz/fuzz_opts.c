@@ -77,28 +77,7 @@ static char g_what[160]; /* the call being checked, for the failure message */
         }                                                                                          \
     } while (0)
 
-typedef struct input {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t take8(input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-static uint16_t take16(input *in) { return (uint16_t)(take8(in) << 8 | take8(in)); }
-static uint32_t take32(input *in) { return (uint32_t)take16(in) << 16 | take16(in); }
-static void take_bytes(input *in, uint8_t *dst, size_t n)
-{
-    size_t k = n < in->n ? n : in->n;
-    memcpy(dst, in->p, k);
-    in->p += k;
-    in->n -= k;
-    memset(dst + k, 0, n - k);
-}
+#include "fuzz_input.h"
 
 /* ---- the sockets ---- */
 
