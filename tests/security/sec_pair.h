@@ -16,6 +16,7 @@
 #include "core/wire/sack.h"
 #include "core/wire/tlv.h"
 #include "engine_pair.h"
+#include "pkt_probe.h"
 
 #define PA 5000
 #define PB 6000
@@ -127,39 +128,7 @@ static inline int sp_up(spair *s, uint16_t os, uint16_t mis)
     drain_events(s->p.a);
     drain_events(s->p.b);
     return s->sa.state == BRAID_STATE_ESTABLISHED && s->sb.state == BRAID_STATE_ESTABLISHED ? 0
-                                                                                          : -1;
-}
-
-static uint8_t sp_buf_[70000];
-
-/* Feeds ep a packet holding chunks cs[0..n) from `from`. */
-static inline int inject(braid_endpoint *ep, const braid_addr *from, const braid_addr *to,
-                         uint16_t sport, uint16_t dport, uint32_t vtag, const braid_chunk *cs,
-                         int n, uint64_t now)
-{
-    braid_pkt_builder b;
-    braid_pkt_begin(&b, sp_buf_, sizeof sp_buf_, sizeof sp_buf_, sport, dport, vtag);
-    for (int i = 0; i < n; i++)
-        if (braid_pkt_add(&b, &cs[i]) < 0)
-            return -100;
-    size_t len = braid_pkt_finish(&b);
-    braid_path path = {*to, *from};
-    return braid_endpoint_read_pkt(ep, &path, sp_buf_, len, now);
-}
-
-/* Feeds ep a packet whose chunk bytes are raw (the common header and CRC
- * are filled in): for lengths that lie. */
-static inline int inject_raw(braid_endpoint *ep, const braid_addr *from, const braid_addr *to,
-                             uint16_t sport, uint16_t dport, uint32_t vtag, const uint8_t *raw,
-                             size_t n, uint64_t now)
-{
-    braid_pkt_builder b;
-    braid_pkt_begin(&b, sp_buf_, sizeof sp_buf_, sizeof sp_buf_, sport, dport, vtag);
-    memcpy(sp_buf_ + BRAID_COMMON_HEADER_LEN, raw, n);
-    b.w.off = BRAID_COMMON_HEADER_LEN + n;
-    size_t len = braid_pkt_finish(&b);
-    braid_path path = {*to, *from};
-    return braid_endpoint_read_pkt(ep, &path, sp_buf_, len, now);
+                                                                                            : -1;
 }
 
 /* B's side: a packet from the attacker A with B's tag. */
@@ -176,71 +145,6 @@ static inline int to_b_raw(spair *s, const uint8_t *raw, size_t n)
 static inline int to_a(spair *s, const braid_chunk *cs, int n)
 {
     return inject(s->p.a, &s->p.addr_b, &s->p.addr_a, PB, PA, s->sa.local_vtag, cs, n, s->p.now);
-}
-
-/* Outline of a packet an endpoint sent. */
-typedef struct out_pkt {
-    int len;
-    braid_common_header h;
-    unsigned n_chunks;
-    uint8_t types[16];
-    uint16_t cause[16]; /* first cause code of ABORT / ERROR chunks */
-    uint32_t cause_val[16]; /* its first 4 value bytes, if any */
-    /* the first SACK */
-    int has_sack;
-    uint32_t cum, a_rwnd;
-    uint16_t n_gaps, n_dups;
-    uint32_t dup0;
-    /* DATA chunks and the bytes of user data */
-    unsigned n_data;
-} out_pkt;
-
-static inline out_pkt pull(braid_endpoint *ep, uint64_t now)
-{
-    out_pkt o;
-    memset(&o, 0, sizeof o);
-    static uint8_t buf[70000];
-    braid_path path;
-    o.len = braid_endpoint_write_pkt(ep, &path, buf, sizeof buf, now);
-    if (o.len <= 0)
-        return o;
-    braid_header_parse(buf, (size_t)o.len, &o.h);
-    braid_chunk_iter it;
-    braid_chunk_view v;
-    braid_chunk_iter_init(&it, buf, (size_t)o.len);
-    while (braid_chunk_iter_next(&it, &v) > 0) {
-        unsigned i = o.n_chunks++;
-        if (i >= 16)
-            continue;
-        o.types[i] = v.type;
-        if ((v.type == BRAID_CHUNK_ABORT || v.type == BRAID_CHUNK_ERROR) && v.value_len >= 4) {
-            o.cause[i] = braid_load16(v.value);
-            if (v.value_len >= 8)
-                o.cause_val[i] = braid_load32(v.value + 4);
-        }
-        if (v.type == BRAID_CHUNK_DATA)
-            o.n_data++;
-        braid_chunk c;
-        if (v.type == BRAID_CHUNK_SACK && !o.has_sack && braid_chunk_parse(&v, &c) == 0) {
-            o.has_sack = 1;
-            o.cum = c.u.sack.cum_tsn;
-            o.a_rwnd = c.u.sack.a_rwnd;
-            o.n_gaps = c.u.sack.n_gaps;
-            o.n_dups = c.u.sack.n_dups;
-            if (o.n_dups)
-                o.dup0 = braid_sack_dup(&c.u.sack, 0);
-        }
-    }
-    return o;
-}
-
-/* Index of the first chunk of type t in o, or -1. */
-static inline int find_chunk(const out_pkt *o, uint8_t t)
-{
-    for (unsigned i = 0; i < o->n_chunks && i < 16; i++)
-        if (o->types[i] == t)
-            return (int)i;
-    return -1;
 }
 
 /* Pulls and throws away everything ep wants to send; returns the count. */

@@ -20,22 +20,13 @@
 #include "core/wire/pkt.h"
 #include "core/wire/tlv.h"
 #include "engine_pair.h"
+#include "pkt_probe.h"
 
 #define PA 5000
 #define PB 6000
 #define NO_COUNTER ((size_t)-1)
 
 /* ---- packets in and out ---- */
-
-typedef struct out_pkt {
-    int len;
-    braid_path path;
-    braid_common_header h;
-    uint8_t type, flags;
-    unsigned n_chunks;
-    uint8_t types[8];
-    uint8_t raw[2048];
-} out_pkt;
 
 static size_t build(uint8_t *buf, size_t cap, uint16_t sport, uint16_t dport, uint32_t vtag,
                     const braid_chunk *cs, int n)
@@ -62,32 +53,9 @@ static size_t inject_from(pair *p, braid_endpoint *ep, const braid_addr *from, u
 }
 
 /* The same from A's address (IP and UDP port). */
-static size_t inject(pair *p, braid_endpoint *ep, uint32_t vtag, const braid_chunk *cs, int n)
+static size_t inject_a(pair *p, braid_endpoint *ep, uint32_t vtag, const braid_chunk *cs, int n)
 {
     return inject_from(p, ep, &p->addr_a, vtag, cs, n);
-}
-
-static out_pkt pull(braid_endpoint *ep, uint64_t now)
-{
-    out_pkt o;
-    memset(&o, 0, sizeof o);
-    o.len = braid_endpoint_write_pkt(ep, &o.path, o.raw, sizeof o.raw, now);
-    if (o.len <= 0)
-        return o;
-    braid_header_parse(o.raw, (size_t)o.len, &o.h);
-    braid_chunk_iter it;
-    braid_chunk_view v;
-    braid_chunk_iter_init(&it, o.raw, (size_t)o.len);
-    while (braid_chunk_iter_next(&it, &v) > 0) {
-        if (o.n_chunks == 0) {
-            o.type = v.type;
-            o.flags = v.flags;
-        }
-        if (o.n_chunks < 8)
-            o.types[o.n_chunks] = v.type;
-        o.n_chunks++;
-    }
-    return o;
 }
 
 /* The first chunk of an emitted packet, parsed. */
@@ -321,7 +289,7 @@ static void blind(fix *f, uint32_t vtag, const braid_chunk *cs, int n, size_t wh
     braid_counters c0, c1;
     CHECK_EQ(braid_assoc_status_get(f->p.b, f->idb, &s0), 0);
     braid_endpoint_counters(f->p.b, &c0);
-    inject(&f->p, f->p.b, vtag, cs, n);
+    inject_a(&f->p, f->p.b, vtag, cs, n);
     braid_endpoint_counters(f->p.b, &c1);
     CHECK(counters_moved_only(&c0, &c1, which));
     CHECK_EQ(pull(f->p.b, f->p.now).len, 0); /* no reply of any kind */
@@ -370,7 +338,7 @@ static void test_blind_abort(void)
     /* control: the right tag, T clear, tears it down (§9.1) and is never
      * answered */
     ab.flags = 0;
-    inject(&f.p, f.p.b, f.sb.local_vtag, &ab, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &ab, 1);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), BRAID_ERR_NOTFOUND);
     CHECK_EQ(count_events(f.p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_LOST), 1);
@@ -385,7 +353,7 @@ static void test_reflected_abort_accepted(void)
     fix f;
     fix_up(&f, 101);
     braid_chunk ab = chunk(BRAID_CHUNK_ABORT, BRAID_FLAG_T);
-    inject(&f.p, f.p.b, f.sb.peer_vtag, &ab, 1);
+    inject_a(&f.p, f.p.b, f.sb.peer_vtag, &ab, 1);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), BRAID_ERR_NOTFOUND);
     CHECK_EQ(count_events(f.p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_LOST), 1);
@@ -416,7 +384,7 @@ static void test_blind_shutdown(void)
 
     /* control: the right tag starts the shutdown (§9.2): SHUTDOWN ACK */
     sd = shutdown_chunk(&f);
-    inject(&f.p, f.p.b, f.sb.local_vtag, &sd, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &sd, 1);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), 0);
     CHECK_EQ(st.state, BRAID_STATE_SHUTDOWN_ACK_SENT);
@@ -453,7 +421,7 @@ static void test_blind_shutdown_ack(void)
     fix_up(&f, 104);
     CHECK_EQ(braid_assoc_shutdown(f.p.b, f.idb, f.p.now), 0);
     CHECK_EQ(pull(f.p.b, f.p.now).type, BRAID_CHUNK_SHUTDOWN);
-    inject(&f.p, f.p.b, f.sb.local_vtag, &sa, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &sa, 1);
     o = pull(f.p.b, f.p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_SHUTDOWN_COMPLETE);
     CHECK_EQ(o.flags & BRAID_FLAG_T, 0);
@@ -486,7 +454,7 @@ static void blind_shutdown_completes(fix *f, const char *where)
 static void to_shutdown_ack_sent(fix *f)
 {
     braid_chunk sd = shutdown_chunk(f);
-    inject(&f->p, f->p.b, f->sb.local_vtag, &sd, 1);
+    inject_a(&f->p, f->p.b, f->sb.local_vtag, &sd, 1);
     CHECK_EQ(pull(f->p.b, f->p.now).type, BRAID_CHUNK_SHUTDOWN_ACK);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f->p.b, f->idb, &st), 0);
@@ -505,7 +473,7 @@ static void test_blind_shutdown_complete(void)
     blind_shutdown_completes(&f, "SHUTDOWN COMPLETE in SHUTDOWN-ACK-SENT");
     /* control: the right tag, T clear, closes it */
     braid_chunk sc = chunk(BRAID_CHUNK_SHUTDOWN_COMPLETE, 0);
-    inject(&f.p, f.p.b, f.sb.local_vtag, &sc, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &sc, 1);
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), BRAID_ERR_NOTFOUND);
     CHECK_EQ(count_events(f.p.b, BRAID_EV_ASSOC_CHANGE, BRAID_SHUTDOWN_COMP), 1);
@@ -516,7 +484,7 @@ static void test_blind_shutdown_complete(void)
     fix_up(&f, 106);
     to_shutdown_ack_sent(&f);
     sc.flags = BRAID_FLAG_T;
-    inject(&f.p, f.p.b, f.sb.peer_vtag, &sc, 1);
+    inject_a(&f.p, f.p.b, f.sb.peer_vtag, &sc, 1);
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), BRAID_ERR_NOTFOUND);
     CHECK_EQ(count_events(f.p.b, BRAID_EV_ASSOC_CHANGE, BRAID_SHUTDOWN_COMP), 1);
     fix_down(&f);
@@ -543,7 +511,7 @@ static void test_blind_data(void)
     /* control: the right tag delivers it and is acknowledged */
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), 0);
     braid_chunk ok = data_chunk(st.cum_tsn + 1, 3, "control message");
-    inject(&f.p, f.p.b, f.sb.local_vtag, &ok, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &ok, 1);
     CHECK_EQ(received(f.p.b, f.p.now, "control message", NULL), 1);
     f.p.now = braid_endpoint_next_expiry(f.p.b); /* the delayed SACK (§6.2) */
     braid_endpoint_handle_expiry(f.p.b, f.p.now);
@@ -593,7 +561,7 @@ static void test_blind_sack(void)
     b_sends_lost(&f, "acked by the control SACK");
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), 0);
     braid_chunk s = sack_chunk(st.next_tsn - 1, 1234567);
-    inject(&f.p, f.p.b, f.sb.local_vtag, &s, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &s, 1);
     braid_assoc_status st2;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st2), 0);
     CHECK_EQ(st2.unacked, 0);
@@ -612,7 +580,7 @@ static void test_blind_heartbeat(void)
         blind(&f, wt[i], &hb, 1, BAD_VTAG, "HEARTBEAT");
     data_both_ways(&f, "blind HEARTBEATs");
     /* control: the right tag is answered, info echoed (§8.3) */
-    inject(&f.p, f.p.b, f.sb.local_vtag, &hb, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &hb, 1);
     out_pkt o = pull(f.p.b, f.p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_HEARTBEAT_ACK);
     CHECK_EQ(o.h.vtag, f.sb.peer_vtag);
@@ -665,7 +633,7 @@ static void test_blind_heartbeat_ack(void)
     /* control: the genuine answer with the right tag is taken (RTT sample) */
     braid_assoc_status s0, s1;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &s0), 0);
-    inject(&f.p, f.p.b, f.sb.local_vtag, &ack, 1);
+    inject_a(&f.p, f.p.b, f.sb.local_vtag, &ack, 1);
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &s1), 0);
     CHECK(s1.paths[0].srtt_ns != s0.paths[0].srtt_ns);
     data_both_ways(&f, "blind HEARTBEAT ACKs");
@@ -688,7 +656,7 @@ static void test_init_tag_rules(void)
     /* control: INIT alone with tag 0 is answered (§5.2.2), association kept */
     braid_assoc_status s0, s1;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &s0), 0);
-    inject(&f.p, f.p.b, 0, &in, 1);
+    inject_a(&f.p, f.p.b, 0, &in, 1);
     out_pkt o = pull(f.p.b, f.p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_INIT_ACK);
     CHECK_EQ(o.h.vtag, 0x5eed);
@@ -701,9 +669,9 @@ static void test_init_tag_rules(void)
     CHECK_EQ(pair_init(&p, 112, 1), 0);
     braid_counters c0, c1;
     braid_endpoint_counters(p.b, &c0);
-    inject(&p, p.b, 0x77, &in, 1);
-    inject(&p, p.b, 0, init_hb, 2);
-    inject(&p, p.b, 0, hb_init, 2);
+    inject_a(&p, p.b, 0x77, &in, 1);
+    inject_a(&p, p.b, 0, init_hb, 2);
+    inject_a(&p, p.b, 0, hb_init, 2);
     CHECK_EQ(pull(p.b, p.now).len, 0);
     CHECK_EQ(braid_next_assoc(p.b, 0), 0);
     braid_endpoint_counters(p.b, &c1);
@@ -711,7 +679,7 @@ static void test_init_tag_rules(void)
     CHECK_EQ(c1.drop_bad_vtag - c0.drop_bad_vtag, 3);
     CHECK_EQ(c1.drop_ootb, c0.drop_ootb);
     CHECK_EQ(c1.ootb_aborts_sent, c0.ootb_aborts_sent);
-    inject(&p, p.b, 0, &in, 1); /* control */
+    inject_a(&p, p.b, 0, &in, 1); /* control */
     CHECK_EQ(pull(p.b, p.now).type, BRAID_CHUNK_INIT_ACK);
     braid_endpoint_free(p.a);
     braid_endpoint_free(p.b);
@@ -801,7 +769,7 @@ static void ootb_check(pair *p, const ootb_case *k)
     int before = check_failed_;
     braid_counters c0, c1;
     braid_endpoint_counters(p->b, &c0);
-    size_t in_len = inject(p, p->b, k->vtag, k->cs, k->n);
+    size_t in_len = inject_a(p, p->b, k->vtag, k->cs, k->n);
     braid_endpoint_counters(p->b, &c1);
     out_pkt o = pull(p->b, p->now);
     if (!k->reply) {
@@ -936,7 +904,7 @@ static void test_ootb_init_not_listening(void)
     int before = check_failed_;
     braid_counters c0, c1;
     braid_endpoint_counters(p.b, &c0);
-    size_t in_len = inject(&p, p.b, k.vtag, k.cs, 1);
+    size_t in_len = inject_a(&p, p.b, k.vtag, k.cs, 1);
     braid_endpoint_counters(p.b, &c1);
     out_pkt o = pull(p.b, p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_ABORT);
@@ -1123,7 +1091,7 @@ static void test_reply_ring_bound(void)
     }
     CHECK_EQ(replies, BRAID_RESP_QUEUE);
     /* drained: the next one is answered again */
-    inject(&p, p.b, 0x4242, &d, 1);
+    inject_a(&p, p.b, 0x4242, &d, 1);
     out_pkt o = pull(p.b, p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_ABORT);
     CHECK_EQ(o.h.vtag, 0x4242);

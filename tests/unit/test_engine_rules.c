@@ -10,62 +10,10 @@
 #include "core/wire/pkt.h"
 #include "core/wire/tlv.h"
 #include "engine_pair.h"
+#include "pkt_probe.h"
 
 #define PA 5000
 #define PB 6000
-
-typedef struct out_pkt {
-    int len;
-    braid_common_header h;
-    uint8_t type, flags;
-    uint16_t first_cause;
-    unsigned n_chunks;
-    uint8_t types[8];
-} out_pkt;
-
-/* Builds a packet with the given chunks and feeds it to ep as if from `from`. */
-static int inject(braid_endpoint *ep, const braid_addr *from, const braid_addr *to,
-                  uint16_t sport, uint16_t dport, uint32_t vtag, const braid_chunk *cs, int n,
-                  uint64_t now)
-{
-    uint8_t buf[2048];
-    braid_pkt_builder b;
-    braid_pkt_begin(&b, buf, sizeof buf, sizeof buf, sport, dport, vtag);
-    for (int i = 0; i < n; i++)
-        if (braid_pkt_add(&b, &cs[i]) < 0)
-            return -100;
-    size_t len = braid_pkt_finish(&b);
-    braid_path path = {*to, *from};
-    return braid_endpoint_read_pkt(ep, &path, buf, len, now);
-}
-
-/* Pulls the next packet ep wants to send and decodes its outline. */
-static out_pkt pull(braid_endpoint *ep, uint64_t now)
-{
-    out_pkt o;
-    memset(&o, 0, sizeof o);
-    uint8_t buf[2048];
-    braid_path path;
-    o.len = braid_endpoint_write_pkt(ep, &path, buf, sizeof buf, now);
-    if (o.len <= 0)
-        return o;
-    braid_header_parse(buf, (size_t)o.len, &o.h);
-    braid_chunk_iter it;
-    braid_chunk_view v;
-    braid_chunk_iter_init(&it, buf, (size_t)o.len);
-    while (braid_chunk_iter_next(&it, &v) > 0) {
-        if (o.n_chunks == 0) {
-            o.type = v.type;
-            o.flags = v.flags;
-            if ((v.type == BRAID_CHUNK_ABORT || v.type == BRAID_CHUNK_ERROR) && v.value_len >= 4)
-                o.first_cause = braid_load16(v.value);
-        }
-        if (o.n_chunks < 8)
-            o.types[o.n_chunks] = v.type;
-        o.n_chunks++;
-    }
-    return o;
-}
 
 static braid_chunk chunk(uint8_t type, uint8_t flags)
 {
