@@ -399,10 +399,11 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
         sc->rraw4 = raw4;
         sc->rctl_on = want_ctl;
         unsigned kd = raw4 ? 1 : 0;
+        unsigned dirty = same ? sc->rused : m; /* filled last time: set up again */
         for (unsigned i = 0; i < m; i++) {
             braid_io_pkt *p = &pkts[base + i];
-            if (same && i >= sc->rused && sc->riov[i][kd].iov_base == p->data &&
-                sc->riov[i][kd].iov_len == (p->data ? p->cap : 0))
+            if (i >= dirty && sc->riov[i][kd].iov_base == p->data &&
+                sc->riov[i][kd].iov_len == p->cap)
                 continue;
             struct msghdr *mh = &sc->rmsg[i].msg_hdr;
             unsigned k = 0;
