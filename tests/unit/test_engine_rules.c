@@ -156,6 +156,129 @@ static void test_init_rules(void)
     CHECK_EQ(p.eb.live, 0);
 }
 
+/* ---- Host Name Address (RFC 9260 §3.3.2.1.4) ---- */
+
+/* An INIT or INIT ACK with a Host Name Address: its receiver MUST send
+ * ABORT; the INIT leaves no state, the INIT ACK ends the attempt. */
+static void test_host_name_address(void)
+{
+    pair p;
+    CHECK_EQ(pair_init(&p, 43, 1), 0);
+    /* Host Name Address "example.org" (type 11, 4 + 12 bytes) */
+    static const uint8_t host[] = {0,   11,  0,   16,  'e', 'x', 'a', 'm',
+                                   'p', 'l', 'e', '.', 'o', 'r', 'g', 0};
+    braid_chunk in = init_chunk(0x4455, 5, 5);
+    in.u.init.params = host;
+    in.u.init.params_len = sizeof host;
+    braid_counters c0, c1;
+    braid_endpoint_counters(p.b, &c0);
+    inject(p.b, &p.addr_a, &p.addr_b, PA, PB, 0, &in, 1, p.now);
+    out_pkt o = pull(p.b, p.now);
+    CHECK_EQ(o.type, BRAID_CHUNK_ABORT);
+    CHECK_EQ(o.flags & 1, 0); /* T bit clear: the INIT's own tag */
+    CHECK_EQ(o.h.vtag, 0x4455);
+    CHECK_EQ(o.h.src_port, PB);
+    CHECK_EQ(o.h.dst_port, PA);
+    CHECK_EQ(pull(p.b, p.now).len, 0);
+    braid_endpoint_counters(p.b, &c1);
+    CHECK_EQ(c1.drop_malformed - c0.drop_malformed, 1);
+    braid_assoc_status st;
+    CHECK_EQ(braid_assoc_status_get(p.b, 3, &st), BRAID_ERR_NOTFOUND);
+    CHECK_EQ(count_events(p.b, BRAID_EV_NONE, -1), 0);
+
+    /* A in COOKIE-WAIT receives an INIT ACK with one */
+    braid_connect_opts co = {PB, 4, 4};
+    braid_assoc_id id = 0;
+    CHECK_EQ(braid_assoc_connect(p.a, &p.addr_b, 1, &co, p.now, &id), 0);
+    o = pull(p.a, p.now);
+    CHECK_EQ(o.type, BRAID_CHUNK_INIT);
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    braid_chunk init;
+    braid_chunk_iter_init(&it, o.raw, (size_t)o.len);
+    CHECK(braid_chunk_iter_next(&it, &v) > 0);
+    CHECK_EQ(braid_chunk_parse(&v, &init), 0);
+    uint8_t params[16 + 12];
+    memcpy(params, host, sizeof host);
+    static const uint8_t cookie[] = {0, 7, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8};
+    memcpy(params + sizeof host, cookie, sizeof cookie);
+    braid_chunk ia = init_chunk(0x6677, 5, 5);
+    ia.type = BRAID_CHUNK_INIT_ACK;
+    ia.u.init.params = params;
+    ia.u.init.params_len = sizeof params;
+    inject(p.a, &p.addr_b, &p.addr_a, PB, PA, init.u.init.init_tag, &ia, 1, p.now);
+    o = pull(p.a, p.now);
+    CHECK_EQ(o.type, BRAID_CHUNK_ABORT);
+    CHECK_EQ(o.h.vtag, 0x6677); /* the INIT ACK's Initiate Tag */
+    CHECK_EQ(o.n_chunks, 1);    /* no COOKIE ECHO */
+    CHECK_EQ(count_events(p.a, BRAID_EV_ASSOC_CHANGE, BRAID_CANT_STR_ASSOC), 1);
+    CHECK_EQ(braid_assoc_status_get(p.a, id, &st), BRAID_ERR_NOTFOUND);
+    braid_endpoint_free(p.a);
+    braid_endpoint_free(p.b);
+    CHECK_EQ(p.ea.live, 0);
+    CHECK_EQ(p.eb.live, 0);
+}
+
+/* ---- Cookie Preservative cap (RFC 9260 §3.3.2.1.3, §5.2.6) ---- */
+
+/* Sends B an INIT asking for `preserve_ms` more cookie life, then echoes
+ * the cookie `age` later; returns the first chunk type of B's answer. */
+static uint8_t echo_after(pair *p, uint32_t preserve_ms, uint64_t age)
+{
+    uint8_t cp[8] = {0, 9, 0, 8};
+    braid_store32(cp + 4, preserve_ms);
+    braid_chunk in = init_chunk(0x1357, 5, 5);
+    in.u.init.params = cp;
+    in.u.init.params_len = sizeof cp;
+    inject(p->b, &p->addr_a, &p->addr_b, PA, PB, 0, &in, 1, p->now);
+    out_pkt o = pull(p->b, p->now);
+    CHECK_EQ(o.type, BRAID_CHUNK_INIT_ACK);
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    braid_chunk ia;
+    braid_chunk_iter_init(&it, o.raw, (size_t)o.len);
+    if (braid_chunk_iter_next(&it, &v) <= 0 || braid_chunk_parse(&v, &ia) < 0)
+        return 0;
+    braid_tlv_iter ti;
+    braid_tlv t;
+    braid_chunk ce = chunk(BRAID_CHUNK_COOKIE_ECHO, 0);
+    braid_tlv_iter_init(&ti, ia.u.init.params, ia.u.init.params_len);
+    while (braid_tlv_iter_next(&ti, &t) > 0)
+        if (t.type == BRAID_PARAM_STATE_COOKIE) {
+            ce.u.cookie.cookie = t.value;
+            ce.u.cookie.cookie_len = t.value_len;
+        }
+    CHECK(ce.u.cookie.cookie_len > 0);
+    static uint8_t ck[512]; /* the INIT ACK's bytes are reused by the next pull */
+    memcpy(ck, ce.u.cookie.cookie, ce.u.cookie.cookie_len);
+    ce.u.cookie.cookie = ck;
+    p->now += age;
+    inject(p->b, &p->addr_a, &p->addr_b, PA, PB, ia.u.init.init_tag, &ce, 1, p->now);
+    o = pull(p->b, p->now);
+    return o.type;
+}
+
+/* A peer may ask for 2^32 ms (49 days) more; braid grants at most 60 s. */
+static void test_cookie_preservative_cap(void)
+{
+    pair p;
+    CHECK_EQ(pair_init(&p, 44, 1), 0);
+    braid_settings cfg;
+    braid_endpoint_get_settings(p.b, &cfg);
+    uint64_t life = cfg.valid_cookie_life_ns;
+    /* within Valid.Cookie.Life + 60 s: accepted */
+    CHECK_EQ(echo_after(&p, 0xffffffffu, life + 59 * 1000000000ull), BRAID_CHUNK_COOKIE_ACK);
+    /* past it: Stale Cookie, however much was asked */
+    braid_counters c0, c1;
+    braid_endpoint_counters(p.b, &c0);
+    CHECK_EQ(echo_after(&p, 0xffffffffu, life + 61 * 1000000000ull), BRAID_CHUNK_ERROR);
+    braid_endpoint_counters(p.b, &c1);
+    CHECK_EQ(c1.drop_stale_cookie - c0.drop_stale_cookie, 1);
+    braid_endpoint_free(p.a);
+    braid_endpoint_free(p.b);
+    CHECK_EQ(p.eb.live, 0);
+}
+
 /* ---- an established pair ---- */
 
 static braid_assoc_id up(pair *p, braid_assoc_status *sa, braid_assoc_status *sb,
@@ -406,6 +529,8 @@ int main(void)
 {
     RUN(test_ootb);
     RUN(test_init_rules);
+    RUN(test_host_name_address);
+    RUN(test_cookie_preservative_cap);
     RUN(test_vtag_rules);
     RUN(test_bad_data);
     RUN(test_sack_for_unsent);

@@ -164,6 +164,9 @@ static void write_common_params(braid_endpoint *ep, braid_wr *w, uint32_t preser
 /* Peer addresses from an INIT / INIT ACK plus the packet's source (§5.1.2).
  * Returns 0, or <0 when a parameter asks to stop (§3.2.1 upper bits 00/01)
  * with *unrec set for reporting. */
+/* most a Cookie Preservative may add to a cookie's life (see below) */
+#define BRAID_COOKIE_PRESERVE_MAX_NS 60000000000ull
+
 typedef struct init_info {
     unsigned n_addrs;
     braid_addr addrs[BRAID_MAX_ADDRS];
@@ -176,6 +179,7 @@ typedef struct init_info {
     uint8_t unrec[256];
     size_t unrec_len;
     bool stop;
+    bool host_name; /* a Host Name Address parameter (§3.3.2.1.4: refused) */
 } init_info;
 
 static void add_addr(init_info *ii, const braid_addr *a)
@@ -223,8 +227,10 @@ static int scan_params(const braid_init_chunk *ic, const braid_path *path, init_
             ii->cookie = t.value;
             ii->cookie_len = t.value_len;
             break;
+        case BRAID_PARAM_HOST_NAME:
+            ii->host_name = true; /* RFC 9260 §3.3.2.1.4: its receiver MUST send ABORT */
+            break;
         case BRAID_PARAM_SUPPORTED_ADDR_TYPES:
-        case BRAID_PARAM_HOST_NAME: /* deprecated (§3.3.2.1.3): ignored */
         case BRAID_PARAM_UNRECOGNIZED:
         case BRAID_PARAM_ECN_CAPABLE:
         case BRAID_PARAM_FORWARD_TSN_SUPPORTED:
@@ -375,10 +381,27 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
         ep->ctr.drop_unknown_chunk++;
         return;
     }
+    if (ii.host_name) {
+        /* RFC 9260 §3.3.2.1.4, §3.3.2 Note 3: an INIT with a Host Name
+         * Address is answered with ABORT (the Unresolvable Address cause is
+         * optional and left out); nothing is kept */
+        send_abort_tag(ep, path, h, init->init_tag, 0);
+        ep->ctr.drop_malformed++;
+        return;
+    }
     cookie ck;
     memset(&ck, 0, sizeof ck);
     ck.created = now;
-    ck.life = ep->cfg.valid_cookie_life_ns + (uint64_t)ii.preservative_ms * 1000000ull;
+    /* RFC 9260 §3.3.2.1.3, §5.2.6: the Cookie Preservative's increment may
+     * be refused "for its own security reasons": at most a minute (or one
+     * Valid.Cookie.Life if longer), not the 49 days its 32 bits could ask */
+    uint64_t extra = (uint64_t)ii.preservative_ms * 1000000ull;
+    uint64_t extra_max = ep->cfg.valid_cookie_life_ns > BRAID_COOKIE_PRESERVE_MAX_NS
+                             ? ep->cfg.valid_cookie_life_ns
+                             : BRAID_COOKIE_PRESERVE_MAX_NS;
+    if (extra > extra_max)
+        extra = extra_max;
+    ck.life = ep->cfg.valid_cookie_life_ns + extra;
     ck.peer_tag = init->init_tag;
     ck.peer_tsn = init->initial_tsn;
     ck.peer_rwnd = init->a_rwnd;
@@ -460,6 +483,17 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
     init_info ii;
     if (scan_params(ia, path, &ii) < 0 || !ii.cookie || ii.stop) {
         ep->ctr.drop_malformed++;
+        return;
+    }
+    if (ii.host_name) {
+        /* RFC 9260 §3.3.2.1.4: the receiver of an INIT ACK with a Host Name
+         * Address MUST send ABORT: the attempt ends (CANT_STR_ASSOC) */
+        a->peer_vtag = ia->init_tag; /* the ABORT carries the peer's tag */
+        a->ctl |= CTL_ABORT;
+        a->abort_cause = 0; /* the Unresolvable Address cause is optional */
+        a->abort_info_len = 0;
+        ep->ctr.drop_malformed++;
+        braid_assoc_lost(a, BRAID_CAUSE_UNRESOLVABLE_ADDR, NULL, 0);
         return;
     }
     uint8_t *ck = braid_alloc(&ep->mem, ii.cookie_len);
