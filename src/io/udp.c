@@ -154,7 +154,6 @@ static socklen_t sa_for(const braid_io_sock *s, const braid_addr *a, uint16_t po
 
 struct braid_io_scratch {
     struct mmsghdr msg[BRAID_IO_BATCH];
-    struct iovec iov[BRAID_IO_BATCH][2];
     struct sockaddr_storage name[BRAID_IO_BATCH];
     union {
         char buf[CTL_SPACE];

@@ -750,24 +750,43 @@ static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t 
     return h->vtag == a->local_vtag; /* §8.5 */
 }
 
+/* §8.5, §8.5.1 B, C: one chunk with an unacceptable tag discards the whole
+ * packet, including the chunks before it. Without a T-bit ABORT or SHUTDOWN
+ * COMPLETE every chunk has the same rule, so no walk is needed. */
+static bool packet_tags_ok(braid_assoc *a, const braid_common_header *h, const uint8_t *chunks,
+                           size_t len, bool tbit)
+{
+    if (!tbit) {
+        if (h->vtag == a->local_vtag)
+            return true;
+        a->ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
+        braid_ep_log(a->ep, "assoc %u: packet with tag 0x%08x dropped (ours 0x%08x)", a->id,
+                     h->vtag, a->local_vtag);
+        return false;
+    }
+    braid_chunk_iter it;
+    braid_chunk_view v;
+    braid_chunk_iter_init_bare(&it, chunks, len);
+    while (braid_chunk_iter_next(&it, &v) > 0) {
+        if (!vtag_ok(a, h, v.type, v.flags)) {
+            a->ep->ctr.drop_bad_vtag++;
+            braid_ep_log(a->ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
+                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
+            return false;
+        }
+    }
+    return true;
+}
+
 void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const braid_common_header *h,
-                               const uint8_t *chunks, size_t len, uint64_t now)
+                               const uint8_t *chunks, size_t len, bool tbit, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
     braid_chunk_iter it;
     braid_chunk_view v;
-    braid_chunk_iter_init_bare(&it, chunks, len);
     bool gap_or_dup = false, immediate = false, had_data = false;
-    /* §8.5, §8.5.1 B, C: one chunk with an unacceptable tag discards the
-     * whole packet, including the chunks before it: check them all first */
-    while (braid_chunk_iter_next(&it, &v) > 0) {
-        if (!vtag_ok(a, h, v.type, v.flags)) {
-            ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
-            braid_ep_log(ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
-                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
-            return;
-        }
-    }
+    if (!packet_tags_ok(a, h, chunks, len, tbit))
+        return;
     /* RFC 6951 §5.4: the UDP source port is stored only after the
      * association (with its verification tag) is found: a blind packet from
      * another port must not redirect the association. */

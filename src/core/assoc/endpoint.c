@@ -122,8 +122,8 @@ braid_event *braid_ep_push_event(braid_endpoint *ep, braid_event_type type, brai
 {
     /* A peer can trigger REMOTE_ERROR, PEER_ADDR_CHANGE, RESTART, ... without
      * end: while the application does not poll, their queue is bounded. */
-    if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events &&
-        type != BRAID_EV_ASSOC_CHANGE && type != BRAID_EV_SEND_FAILED) {
+    if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events && type != BRAID_EV_ASSOC_CHANGE &&
+        type != BRAID_EV_SEND_FAILED) {
         ep->ctr.drop_event_full++;
         return NULL;
     }
@@ -243,12 +243,11 @@ static bool has_stale_cookie(const braid_chunk_view *v)
  * items are tried in the RFC's order, each over the whole packet: an ABORT
  * anywhere silences everything else (item 2). */
 static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_common_header *h,
-                       const uint8_t *pkt, size_t len, unsigned n_chunks, uint64_t now)
+                       const uint8_t *pkt, size_t len, unsigned n_chunks, bool tbit, uint64_t now)
 {
     braid_chunk_iter it;
     braid_chunk_view v, first;
-    bool has_abort = false, has_init = false, has_sack = false, has_scomp = false,
-         quiet = false;
+    bool has_abort = false, has_init = false, has_sack = false, has_scomp = false, quiet = false;
     memset(&first, 0, sizeof first);
     braid_chunk_iter_init(&it, pkt, len);
     for (unsigned i = 0; braid_chunk_iter_next(&it, &v) > 0; i++) {
@@ -283,13 +282,13 @@ static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_c
         braid_chunk_iter_next(&it, &v);
         braid_assoc *a = braid_hs_on_cookie_echo(ep, NULL, path, h, &v, now);
         if (a) /* process what is bundled after it */
-            braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, now);
+            braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, tbit, now);
         return a ? 0 : BRAID_ERR_STATE;
     }
     ep->ctr.drop_ootb++;
     if (has_sack) /* §8.4 item 5 */
         send_shutdown_complete_ootb(ep, path, h);
-    else if (!has_scomp && !quiet) /* items 6, 7: silence; item 8: */
+    else if (!has_scomp && !quiet)                   /* items 6, 7: silence; item 8: */
         send_ootb_abort(ep, path, h, h->vtag, true); /* ABORT, T bit, reflected tag */
     return BRAID_ERR_STATE;
 }
@@ -320,12 +319,14 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     int rc;
     unsigned n = 0;
     uint8_t first_type = 0;
-    bool has_shutdown_ack = false;
+    bool has_shutdown_ack = false, tbit = false;
     braid_chunk_iter_init(&it, pkt, len);
     while ((rc = braid_chunk_iter_next(&it, &v)) > 0) {
         if (n++ == 0)
             first_type = v.type;
         has_shutdown_ack |= v.type == BRAID_CHUNK_SHUTDOWN_ACK;
+        tbit |= (v.type == BRAID_CHUNK_ABORT || v.type == BRAID_CHUNK_SHUTDOWN_COMPLETE) &&
+                (v.flags & BRAID_FLAG_T); /* §8.5.1 B, C: their own tag rule */
     }
     if (rc < 0 || n == 0) {
         ep->ctr.drop_malformed++;
@@ -340,7 +341,7 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     }
     braid_assoc *a = braid_ep_find_assoc(ep, &path->remote, h.src_port);
     if (!a)
-        return handle_ootb(ep, path, &h, pkt, len, n, now);
+        return handle_ootb(ep, path, &h, pkt, len, n, tbit, now);
 
     /* RFC 9260 §8.5 / §8.5.1: verification tag rules per first chunk. */
     if (first_type == BRAID_CHUNK_INIT) {
@@ -360,7 +361,7 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
         braid_chunk_iter_next(&it, &v);
         braid_assoc *b = braid_hs_on_cookie_echo(ep, a, path, &h, &v, now);
         if (b)
-            braid_assoc_handle_chunks(b, path, &h, pkt + it.off, len - it.off, now);
+            braid_assoc_handle_chunks(b, path, &h, pkt + it.off, len - it.off, tbit, now);
         return b ? 0 : BRAID_ERR_STATE;
     }
     /* RFC 9260 §8.5.1 E: a SHUTDOWN ACK received in COOKIE-WAIT or
@@ -371,9 +372,9 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
      * answers our INIT with it); the new attempt is left as it is. */
     if (has_shutdown_ack &&
         (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED))
-        return handle_ootb(ep, path, &h, pkt, len, n, now);
+        return handle_ootb(ep, path, &h, pkt, len, n, tbit, now);
     braid_assoc_handle_chunks(a, path, &h, pkt + BRAID_COMMON_HEADER_LEN,
-                              len - BRAID_COMMON_HEADER_LEN, now);
+                              len - BRAID_COMMON_HEADER_LEN, tbit, now);
     return 0;
 }
 

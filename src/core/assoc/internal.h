@@ -204,9 +204,11 @@ void braid_assoc_established(braid_assoc *a, uint64_t now);
  * send-failed events for queued data, then frees it. */
 void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_t info_len);
 /* Processes the chunks of a packet (chunks: the bytes after the common
- * header, or after a leading COOKIE ECHO). */
+ * header, or after a leading COOKIE ECHO). tbit: the packet holds an ABORT
+ * or SHUTDOWN COMPLETE with the T bit, the only chunks with a tag rule of
+ * their own (§8.5.1 B, C); without one, the packet's tag alone decides. */
 void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const braid_common_header *h,
-                               const uint8_t *chunks, size_t len, uint64_t now);
+                               const uint8_t *chunks, size_t len, bool tbit, uint64_t now);
 /* Received messages not yet read (kept after the association ended). */
 bool braid_assoc_unread(const braid_assoc *a);
 /* Hands queued data back (SEND_FAILED) and drops receive state. */
