@@ -43,11 +43,11 @@ typedef enum braid_error {
     BRAID_ERR_INVAL = -21,   /* invalid argument */
     BRAID_ERR_CHECKSUM = -22,
     BRAID_ERR_NOMEM = -23,
-    BRAID_ERR_AGAIN = -24,     /* would block: buffer full / nothing ready */
-    BRAID_ERR_NOTFOUND = -25,  /* no such association */
-    BRAID_ERR_STATE = -26,     /* not allowed in the association's state */
-    BRAID_ERR_MSGSIZE = -27,   /* message larger than allowed */
-    BRAID_ERR_LIMIT = -28,     /* a configured limit was reached */
+    BRAID_ERR_AGAIN = -24,    /* would block: buffer full / nothing ready */
+    BRAID_ERR_NOTFOUND = -25, /* no such association */
+    BRAID_ERR_STATE = -26,    /* not allowed in the association's state */
+    BRAID_ERR_MSGSIZE = -27,  /* message larger than allowed */
+    BRAID_ERR_LIMIT = -28,    /* a configured limit was reached */
 } braid_error;
 
 /* A static, human-readable name for an error code. */
@@ -101,32 +101,32 @@ typedef struct braid_hooks {
 } braid_hooks;
 
 typedef struct braid_settings {
-    uint16_t local_port;          /* SCTP port */
+    uint16_t local_port; /* SCTP port */
     braid_addr local_addrs[BRAID_MAX_ADDRS];
     unsigned n_local_addrs;
-    uint16_t outbound_streams;    /* OS we ask for (RFC 9260 §5.1.1), default 10 */
-    uint16_t max_inbound_streams; /* MIS we accept, default 65535 */
-    uint32_t rcvbuf;              /* receive buffer = advertised rwnd, default 256 KiB */
-    uint32_t sndbuf;              /* send buffer limit, default 256 KiB */
-    uint32_t pmtu;                /* path MTU for SCTP packets (IP+UDP excluded), default 1452 */
-    uint64_t rto_initial_ns;      /* RTO.Initial, default 1 s (RFC 9260 §16) */
-    uint64_t rto_min_ns;          /* RTO.Min, default 1 s */
-    uint64_t rto_max_ns;          /* RTO.Max, default 60 s */
-    uint32_t max_burst;           /* Max.Burst, default 4 */
-    uint32_t assoc_max_retrans;   /* Association.Max.Retrans, default 10 */
-    uint32_t path_max_retrans;    /* Path.Max.Retrans, default 5 */
-    uint32_t max_init_retrans;    /* Max.Init.Retransmits, default 8 */
-    uint64_t hb_interval_ns;      /* HB.interval, default 30 s; 0 disables */
+    uint16_t outbound_streams;     /* OS we ask for (RFC 9260 §5.1.1), default 10 */
+    uint16_t max_inbound_streams;  /* MIS we accept, default 65535 */
+    uint32_t rcvbuf;               /* receive buffer = advertised rwnd, default 256 KiB */
+    uint32_t sndbuf;               /* send buffer limit, default 256 KiB */
+    uint32_t pmtu;                 /* path MTU for SCTP packets (IP+UDP excluded), default 1452 */
+    uint64_t rto_initial_ns;       /* RTO.Initial, default 1 s (RFC 9260 §16) */
+    uint64_t rto_min_ns;           /* RTO.Min, default 1 s */
+    uint64_t rto_max_ns;           /* RTO.Max, default 60 s */
+    uint32_t max_burst;            /* Max.Burst, default 4 */
+    uint32_t assoc_max_retrans;    /* Association.Max.Retrans, default 10 */
+    uint32_t path_max_retrans;     /* Path.Max.Retrans, default 5 */
+    uint32_t max_init_retrans;     /* Max.Init.Retransmits, default 8 */
+    uint64_t hb_interval_ns;       /* HB.interval, default 30 s; 0 disables */
     uint64_t valid_cookie_life_ns; /* Valid.Cookie.Life, default 60 s */
-    uint64_t sack_delay_ns;       /* delayed SACK, default 200 ms */
-    uint32_t sack_freq;           /* SACK every Nth packet, default 2 */
-    int nodelay;                  /* 1: send partial packets at once (no Nagle) */
-    uint32_t max_assocs;          /* per-endpoint limit, default 1024 */
-    uint32_t adaptation_ind;      /* sent when has_adaptation */
+    uint64_t sack_delay_ns;        /* delayed SACK, default 200 ms */
+    uint32_t sack_freq;            /* SACK every Nth packet, default 2 */
+    int nodelay;                   /* 1: send partial packets at once (no Nagle) */
+    uint32_t max_assocs;           /* per-endpoint limit, default 1024 */
+    uint32_t adaptation_ind;       /* sent when has_adaptation */
     int has_adaptation;
-    int check_crc;                /* verify CRC32c on input, default 1 */
-    uint32_t pd_point;            /* partial delivery point (RFC 6458 §8.1.21); 0: only when
-                                   * the receive buffer is full */
+    int check_crc;     /* verify CRC32c on input, default 1 */
+    uint32_t pd_point; /* partial delivery point (RFC 6458 §8.1.21); 0: only when
+                        * the receive buffer is full */
     /* Resource limits against a hostile peer (issue #7). rcvbuf bounds what
      * one association holds of received data (each DATA chunk counts as at
      * least 256 bytes against it, so tiny chunks cannot multiply the memory
@@ -140,6 +140,9 @@ typedef struct braid_settings {
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);
+/* 0 if an endpoint accepts these settings (braid_endpoint_new,
+ * braid_endpoint_update_settings), else BRAID_ERR_INVAL. */
+int braid_settings_check(const braid_settings *s);
 
 int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const braid_hooks *h);
 void braid_endpoint_free(braid_endpoint *ep);
@@ -167,7 +170,7 @@ typedef struct braid_connect_opts {
 
 /* Starts an association (sends INIT). */
 int braid_assoc_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_peers,
-                  const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out);
+                        const braid_connect_opts *opts, uint64_t now, braid_assoc_id *out);
 
 enum {
     BRAID_SEND_UNORDERED = 1,
@@ -184,7 +187,7 @@ typedef struct braid_send_info {
 /* Queues one message (copied). BRAID_ERR_AGAIN when the send buffer is full,
  * BRAID_ERR_EMSGSIZE, BRAID_ERR_INVAL (stream out of range), ... */
 int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_info *info,
-               const void *data, size_t len, uint64_t now);
+                     const void *data, size_t len, uint64_t now);
 
 enum {
     BRAID_RECV_UNORDERED = 1,
@@ -205,7 +208,8 @@ typedef struct braid_recv_info {
 /* Copies the next message (or its next piece when it is larger than cap) of
  * any association into buf. Returns the bytes copied, BRAID_ERR_AGAIN if
  * nothing is ready. */
-int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap, uint64_t now);
+int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, size_t cap,
+                        uint64_t now);
 
 /* Like braid_endpoint_recv, for one association only (also one that has ended and
  * still holds received messages). BRAID_ERR_NOTFOUND if there is none. */
@@ -223,8 +227,7 @@ size_t braid_assoc_send_space(const braid_endpoint *ep, braid_assoc_id id);
 /* The association with this peer address and SCTP port, or 0. */
 braid_assoc_id braid_find_assoc(braid_endpoint *ep, const braid_addr *peer, uint16_t port);
 /* The peer's primary address and SCTP port (also after the end). */
-int braid_assoc_peer(const braid_endpoint *ep, braid_assoc_id id, braid_addr *addr,
-                     uint16_t *port);
+int braid_assoc_peer(const braid_endpoint *ep, braid_assoc_id id, braid_addr *addr, uint16_t *port);
 /* 1 while some association still has work (is up, or is shutting down). */
 int braid_endpoint_busy(const braid_endpoint *ep);
 /* Whether INITs from new peers are answered (a listening socket) or
@@ -240,7 +243,7 @@ int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s);
 int braid_assoc_shutdown(braid_endpoint *ep, braid_assoc_id id, uint64_t now);
 /* ABORT with a User-Initiated Abort cause carrying reason (may be NULL). */
 int braid_assoc_abort(braid_endpoint *ep, braid_assoc_id id, const void *reason, size_t len,
-                uint64_t now);
+                      uint64_t now);
 
 typedef enum braid_state {
     BRAID_STATE_CLOSED = 0,
@@ -292,9 +295,8 @@ typedef struct braid_counters {
     uint64_t retransmits, fast_retransmits, t3_expiries;
     uint64_t sacks_in, sacks_out, dup_tsns_in;
     /* discards */
-    uint64_t drop_bad_crc, drop_malformed, drop_ootb, drop_bad_vtag, drop_no_state,
-        drop_bad_cookie, drop_stale_cookie, drop_unknown_chunk, drop_out_of_window,
-        drop_assoc_limit, drop_rwnd_full;
+    uint64_t drop_bad_crc, drop_malformed, drop_ootb, drop_bad_vtag, drop_no_state, drop_bad_cookie,
+        drop_stale_cookie, drop_unknown_chunk, drop_out_of_window, drop_assoc_limit, drop_rwnd_full;
     /* drop_no_state: a chunk not allowed in the association's state;
      * drop_assoc_limit: COOKIE ECHO refused (ABORT Out of Resource) at
      * max_assocs or max_assocs_per_peer; drop_out_of_window: DATA too far
@@ -302,9 +304,9 @@ typedef struct braid_counters {
     uint64_t drop_resp_full; /* stateless reply ring full (INIT flood) */
     uint64_t drop_bad_stream, drop_protocol_violation;
     uint64_t ootb_aborts_sent;
-    uint64_t drop_stale_sack;    /* SACK older than the cum ack point (RFC 9260 §6.2.1 D i) */
-    uint64_t drop_bad_hb_ack;    /* HEARTBEAT ACK not answering our outstanding HEARTBEAT */
-    uint64_t drop_event_full;    /* notification not queued: max_events reached */
+    uint64_t drop_stale_sack; /* SACK older than the cum ack point (RFC 9260 §6.2.1 D i) */
+    uint64_t drop_bad_hb_ack; /* HEARTBEAT ACK not answering our outstanding HEARTBEAT */
+    uint64_t drop_event_full; /* notification not queued: max_events reached */
 } braid_counters;
 
 void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c);
@@ -319,9 +321,9 @@ typedef enum braid_event_type {
     BRAID_EV_REMOTE_ERROR,     /* u.remote_error */
     BRAID_EV_SHUTDOWN,         /* peer sent SHUTDOWN */
     BRAID_EV_PARTIAL_DELIVERY_ABORTED,
-    BRAID_EV_ADAPTATION,       /* u.adaptation_ind */
+    BRAID_EV_ADAPTATION, /* u.adaptation_ind */
     BRAID_EV_SENDER_DRY,
-    BRAID_EV_DATA_READY,       /* braid_endpoint_recv() has something */
+    BRAID_EV_DATA_READY, /* braid_endpoint_recv() has something */
 } braid_event_type;
 
 typedef enum braid_assoc_change_state {

@@ -35,15 +35,9 @@ static braid_settings cur(bsock *s)
  * outside 512..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
  * refused before it runs too: else listen() or connect() would fail later,
  * with nothing to say which option was wrong. */
-static bool settings_ok(const braid_settings *c)
-{
-    return c->pmtu >= 512 && c->pmtu <= 65535 && c->outbound_streams && c->max_inbound_streams &&
-           c->rcvbuf >= 1500 && c->rto_min_ns && c->rto_min_ns <= c->rto_max_ns;
-}
-
 static int apply(bsock *s, const braid_settings *c)
 {
-    if (!settings_ok(c))
+    if (braid_settings_check(c) < 0) /* refused now, not at listen/connect */
         return -EINVAL;
     if (s->st->ep && braid_endpoint_update_settings(s->st->ep, c) < 0)
         return -EINVAL;

@@ -65,12 +65,19 @@ uint32_t braid_ep_random_tag(braid_endpoint *ep)
     return t;
 }
 
+int braid_settings_check(const braid_settings *s)
+{
+    bool ok = s->pmtu >= 512 && s->pmtu <= 65535 && s->outbound_streams && s->max_inbound_streams &&
+              s->rcvbuf >= 1500 && s->rto_min_ns && s->rto_min_ns <= s->rto_max_ns &&
+              s->n_local_addrs <= BRAID_MAX_ADDRS;
+    return ok ? 0 : BRAID_ERR_INVAL;
+}
+
 int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const braid_hooks *h)
 {
     if (!out || !s || !h || !h->alloc || !h->free || !h->random || !h->mac)
         return BRAID_ERR_INVAL;
-    if (s->pmtu < 512 || s->pmtu > 65535 || s->outbound_streams == 0 ||
-        s->max_inbound_streams == 0 || s->rcvbuf < 1500 || s->n_local_addrs > BRAID_MAX_ADDRS)
+    if (braid_settings_check(s) < 0)
         return BRAID_ERR_INVAL;
     braid_endpoint *ep = h->alloc(h->user, sizeof *ep);
     if (!ep)

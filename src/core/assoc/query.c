@@ -55,9 +55,7 @@ void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s)
 
 int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s)
 {
-    if (s->pmtu < 512 || s->pmtu > 65535 || s->outbound_streams == 0 ||
-        s->max_inbound_streams == 0 || s->rcvbuf < 1500 || s->rto_min_ns == 0 ||
-        s->rto_min_ns > s->rto_max_ns || s->n_local_addrs > BRAID_MAX_ADDRS)
+    if (braid_settings_check(s) < 0)
         return BRAID_ERR_INVAL;
     braid_settings keep = ep->cfg;
     ep->cfg = *s;
