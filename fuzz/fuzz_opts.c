@@ -140,9 +140,7 @@ static void use_inproc(int fd)
     bsock *s = bs_get(fd);
     if (!s)
         setup_fail("bs_get");
-    pthread_mutex_lock(&s->st->lock);
     s->st->io_kind = BRAID_IO_INPROC;
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
 }
 
@@ -207,11 +205,9 @@ static unsigned l1_ids(sctp_assoc_t *out, unsigned max)
 {
     bsock *s = bs_get(g_s[S_L1].fd);
     unsigned n = 0;
-    pthread_mutex_lock(&s->st->lock);
     for (braid_assoc_id id = braid_next_assoc(s->st->ep, 0); id && n < max;
          id = braid_next_assoc(s->st->ep, id))
         out[n++] = (sctp_assoc_t)id;
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     return n;
 }
@@ -221,7 +217,6 @@ static void snap_take(int i)
     bsock *s = bs_get(g_s[i].fd);
     sock_snap *k = &g_snap[i];
     stack_snap *t = &g_ssnap[i];
-    pthread_mutex_lock(&s->st->lock);
     k->events = s->events;
     k->recvrcvinfo = s->recvrcvinfo;
     k->recvnxtinfo = s->recvnxtinfo;
@@ -243,7 +238,6 @@ static void snap_take(int i)
     t->bound = s->st->bound;
     t->udp_port = s->st->udp_port;
     t->io_kind = s->st->io_kind;
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
 }
 
@@ -252,7 +246,6 @@ static void snap_restore(int i)
     bsock *s = bs_get(g_s[i].fd);
     const sock_snap *k = &g_snap[i];
     const stack_snap *t = &g_ssnap[i];
-    pthread_mutex_lock(&s->st->lock);
     s->events = k->events;
     s->recvrcvinfo = k->recvrcvinfo;
     s->recvnxtinfo = k->recvnxtinfo;
@@ -275,8 +268,7 @@ static void snap_restore(int i)
     s->st->udp_port = t->udp_port;
     s->st->io_kind = t->io_kind;
     note_free_all(s);
-    stack_update_ready(s->st);
-    pthread_mutex_unlock(&s->st->lock);
+    stack_mark(s->st);
     bs_put(s);
 }
 
@@ -339,10 +331,8 @@ static void check_pending_settings(int fd)
 {
     bsock *s = bs_get(fd);
     FZ_CHECK(s != NULL);
-    pthread_mutex_lock(&s->st->lock);
     bool started = s->st->ep != NULL;
     braid_settings c = s->st->cfg;
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     if (started)
         return;
@@ -815,9 +805,7 @@ static bool started(int si)
 {
     bsock *s = bs_get(g_s[si].fd);
     FZ_CHECK(s != NULL);
-    pthread_mutex_lock(&s->st->lock);
     bool up = s->st->ep != NULL;
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     return up;
 }
@@ -1197,10 +1185,8 @@ static void check_alive(void)
     for (size_t i = 0; i < sizeof ones / sizeof ones[0]; i++) {
         bsock *s = bs_get(g_s[ones[i]].fd);
         FZ_CHECK(s != NULL);
-        pthread_mutex_lock(&s->st->lock);
         braid_assoc_status as;
         int rc = braid_assoc_status_get(s->st->ep, s->assoc, &as);
-        pthread_mutex_unlock(&s->st->lock);
         bs_put(s);
         snprintf(g_what, sizeof g_what, "association of sock %d", ones[i]);
         FZ_CHECK(rc == 0);

@@ -98,6 +98,10 @@ typedef struct braid_hooks {
                 uint8_t out[32]);
     void (*log)(void *user, const char *line);
     void *user;
+    /* Optional: a new association id (>= BRAID_ASSOC_ID_FIRST), unique among
+     * all the endpoints of the caller, as RFC 6458 ids are unique in a
+     * system; NULL: each endpoint counts its own from BRAID_ASSOC_ID_FIRST. */
+    uint32_t (*assoc_id)(void *user);
 } braid_hooks;
 
 typedef struct braid_settings {
@@ -137,6 +141,9 @@ typedef struct braid_settings {
                                    * (0: no limit); ASSOC_CHANGE other than RESTART and
                                    * SEND_FAILED are always queued (each is bounded by the
                                    * associations and the send buffer) */
+    int serve_any_port; /* 1: packets to any SCTP port are taken (local_port is then
+                         * only the default): a host's responder for ports no
+                         * endpoint serves (RFC 9260 §8.4), with accepting off */
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);
@@ -215,6 +222,9 @@ int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, si
  * still holds received messages). BRAID_ERR_NOTFOUND if there is none. */
 int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
                      size_t cap, uint64_t now);
+/* As braid_assoc_recv, but the bytes stay to be read again (MSG_PEEK). */
+int braid_assoc_peek(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+                     size_t cap);
 /* 1 when the association has a message (or piece) ready for braid_endpoint_recv. */
 int braid_assoc_readable(const braid_endpoint *ep, braid_assoc_id id);
 /* The lowest association id above `after` with something to read, or 0. */

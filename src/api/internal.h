@@ -4,13 +4,17 @@
  * A socket (bsock) is what the application holds: a real file descriptor
  * (one end of an AF_UNIX datagram socketpair) whose readiness mirrors the
  * socket's state, so poll/select/epoll work on it. A stack (bstack) is one
- * SCTP endpoint (the sans-I/O core) with its transport; the sockets of a
- * one-to-one listener, the ones it accepted and the ones peeled off a
- * one-to-many socket share their stack.
+ * SCTP endpoint (the sans-I/O core); the sockets of a one-to-one listener,
+ * the ones it accepted and the ones peeled off a one-to-many socket share
+ * their stack. Transports (btrans) belong to the process, as the kernel's
+ * one UDP tunnel socket per host: every stack sends and receives through
+ * them, demultiplexed by the SCTP destination port (world.c).
  *
- * Locking: g_lock guards the socket table and the list of stacks; each
- * stack's lock guards its engine, transport and every socket attached to it.
- * Nobody blocks while holding a lock: waits happen in poll().
+ * Locking: one lock, the world's (world.c), guards everything here. A call
+ * takes it in bs_get and gives it back in bs_put; nobody blocks while
+ * holding it (waits are poll() without it, world_wait). There is no second
+ * lock, so there is no lock order to get wrong; taking it twice in one
+ * thread aborts with a message instead of deadlocking.
  */
 #ifndef BRAID_API_INTERNAL_H
 #define BRAID_API_INTERNAL_H
@@ -29,6 +33,7 @@
 #define BRAID_API_MAX_FDS 65536
 #define BRAID_API_BATCH 32
 #define BRAID_API_PKT_CAP 65536
+#define BRAID_API_ACCEPTQ 128 /* accept queue slots (listen backlog cap) */
 
 /* The engine's block cache (pool.c) */
 #define BRAID_POOL_MAX 4096               /* larger blocks go to malloc */
@@ -44,10 +49,15 @@ typedef struct bsock bsock;
 
 /* A notification waiting to be read (RFC 6458 §6.1), already in its
  * user-visible layout. */
+/* One entry of a socket's receive queue, which holds notifications and
+ * data in arrival order, as Linux's one receive queue does: a notification
+ * (RFC 6458 §6.1, in its user-visible layout), or a data mark saying that
+ * the association has messages to read (the core's DATA_READY: one mark per
+ * association at most, removed when its data is all read). */
 typedef struct bnote {
     struct bnote *next;
     sctp_assoc_t assoc;
-    bool after_data; /* an association's end: delivered once its data is read */
+    bool mark; /* a data mark (len 0) */
     uint32_t len;
     uint8_t data[];
 } bnote;
@@ -74,10 +84,10 @@ struct bsock {
     bool shut_wr;         /* shutdown(SHUT_WR) done */
 
     /* accept queue (one-to-one listener) */
-    braid_assoc_id acceptq[128];
+    braid_assoc_id acceptq[BRAID_API_ACCEPTQ];
     unsigned accept_head, accept_count;
 
-    /* notifications */
+    /* the receive queue: notifications and data marks in arrival order */
     bnote *nhead, *ntail;
     unsigned n_notes;
     struct sctp_event_subscribe events;
@@ -99,9 +109,30 @@ struct bsock {
     bool blocked_writable; /* we filled the pair so fd is not writable */
 };
 
+/* A transport of the process (world.c): one per (kind, UDP port), and for
+ * raw IP one per family. Its transmit batch collects the packets of every
+ * stack that leave through it. */
+typedef struct btrans {
+    struct btrans *next;
+    braid_io *io;
+    braid_io_kind kind;
+    int family;    /* 6 (dual stack) or 4; raw: the family it carries */
+    uint16_t port; /* UDP port (0 for raw IP) */
+    bool is_default; /* the well-known port (9899 or $BRAID_UDP_PORT) */
+    unsigned refs;   /* stacks using it */
+    uint8_t *txbuf;
+    braid_io_pkt tx[BRAID_API_BATCH];
+    unsigned n_tx; /* packets built, not yet sent */
+} btrans;
+
 struct bstack {
-    pthread_mutex_t lock;
     bstack *next;
+    bstack *port_next; /* other stacks of the same SCTP port (closed ones lingering) */
+    bstack *flush_next, *dirty_next;
+    bool in_flushq, in_dirty;
+    bool refuser;   /* answers packets for SCTP ports nobody serves (RFC 9260 §8.4) */
+    bool has_port;  /* registered in the world's port table */
+    uint16_t reg_port; /* under that port */
     unsigned n_socks;
     bsock *socks;
 
@@ -109,67 +140,79 @@ struct bstack {
     braid_settings cfg; /* settings for when the engine starts */
     bool bound;         /* addresses / port fixed by bind */
     braid_io_kind io_kind;
-    uint16_t udp_port;  /* local UDP port wanted (0 = default/ephemeral) */
+    uint16_t udp_port;  /* local UDP port asked for (0 = default/ephemeral) */
     braid_endpoint *ep; /* NULL until listen / connect / first send */
-    braid_io *io;
+    btrans *tr;         /* its transport (NULL until started) */
+    btrans *tr2;        /* raw IP: the other family's */
     braid_hooks hooks;
     bpool pool; /* the engine's memory (hooks.alloc/free use it) */
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
-    unsigned users;        /* calls in progress on its sockets (sock.c's table lock) */
-    uint64_t last_rx_poll; /* when the transport was last read */
-    unsigned waiters;      /* application threads blocked in stack_wait that
-                            * read the transport themselves: the background
-                            * thread keeps off (no hand-off on the hot path) */
-    atomic_bool bg_pending; /* the background thread found the stack busy and
-                             * left its transport to the call inside */
-    unsigned defer_ready;  /* inside a send/recv call: readiness tokens are
-                            * settled once at its end (or before it blocks),
-                            * so a message the call itself takes never costs
-                            * a token write and read */
-
-    uint8_t *rxbuf; /* BRAID_API_BATCH x BRAID_API_PKT_CAP */
-    uint8_t *txbuf;
-    braid_io_pkt rx[BRAID_API_BATCH], tx[BRAID_API_BATCH];
-    unsigned n_tx; /* packets built, not yet sent */
+    unsigned users;        /* calls in progress on its sockets */
 };
 
 /* socket table (sock.c) */
-bsock *bs_get(int fd); /* takes a reference; NULL if not a braid socket */
-void bs_put(bsock *s); /* drops it (frees a closed socket on the last one) */
+/* For a braid descriptor: the socket, with the world locked and a reference
+ * taken; NULL (and nothing locked) for any other descriptor. */
+bsock *bs_get(int fd);
+void bs_put(bsock *s); /* drops it, settles readiness, unlocks the world */
 bsock *bs_new(int domain, int type, bstack *st);
-bool bs_is_braid(int fd);
-bool stack_in_use(bstack *st); /* a call on one of its sockets is still inside */
+bool bs_is_braid(int fd); /* no lock taken */
+extern _Thread_local int t_errno; /* errno bs_put leaves: the caller's, or the call's error */
+
+/* the world (world.c): the lock, transports, demultiplexing, waiting */
+void world_lock(void);
+void world_unlock(void);
+void world_assert_held(void);
+/* Input from every transport, timers, events, output; in-process packets
+ * are handed over at once. */
+void world_pump(uint64_t now);
+void world_pump_lazy(uint64_t now); /* send path: input every 20 us */
+/* Waits (without the lock) until something may have changed for s, the
+ * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */
+int world_wait(bsock *s, short events, uint64_t deadline);
+void world_settle(void);  /* readiness tokens of every stack marked */
+void world_leave(void);   /* end of a call: work the background thread left, readiness */
+uint32_t world_assoc_id(void); /* a new association id, unique in the process */
+void bg_kick(void);       /* wakes the background thread */
+void stack_linger_all(uint64_t deadline); /* until no association is busy */
 
 /* stacks (stack.c) */
 bstack *stack_new(int family);
 int stack_start(bstack *st, bool listener); /* engine + transport; -errno */
-void stack_pump(bstack *st, uint64_t now);  /* input, timers, events, output; st locked */
-void stack_flush(bstack *st, uint64_t now); /* output only; st locked */
-void stack_pump_lazy(bstack *st, uint64_t now); /* send path: input every 20 us */
-void stack_update_ready(bstack *st);        /* st locked */
+int stack_reserve_port(bstack *st, uint16_t port); /* bind: 0 or -EADDRINUSE */
+int stack_ephemeral_port(bstack *st);               /* 0 or -EADDRNOTAVAIL */
+bool world_addr_local(const braid_addr *a);         /* an address of this host */
+void stack_flush(bstack *st, uint64_t now); /* output (and in-process delivery) */
+void stack_mark(bstack *st);  /* its sockets' readiness is to be settled */
+void stack_update_ready(bstack *st);
 void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */
 void pool_drain(bpool *p);
-void stack_leave(bstack *st); /* end of a send/recv call: pending reads, tokens; st locked */
-/* Waits (without the lock) until something may have changed for s, the
- * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */
-int stack_wait(bstack *st, bsock *s, short events, uint64_t deadline);
-void stack_detach(bstack *st, bsock *s); /* st locked */
-void stack_free_locked(bstack *st);      /* g_lock and st->lock held; unlocks st */
+void stack_detach(bstack *st, bsock *s);
+void stack_free(bstack *st);
 int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
                    braid_assoc_id *out);
 int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
                         const braid_connect_opts *opts, braid_assoc_id *out);
+int wait_up(bsock *s, braid_assoc_id id); /* blocking connect: until COMM_UP or failure */
 int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len);
 bool addr_equal(const braid_addr *a, const braid_addr *b);
-void bg_kick(void); /* wakes the background thread */
-void stack_linger_all(uint64_t deadline); /* until no association is busy */
 bsock *stack_owner(bstack *st, braid_assoc_id id);
 void stack_dispatch_events(bstack *st);
+bool sock_readable(bstack *st, bsock *s);
+
+/* world.c internals shared with stack.c */
+int trans_attach(bstack *st, bool listener);
+void trans_release(bstack *st);
+void world_add_stack(bstack *st);
+void world_start_bg(void);
+void world_remove_stack(bstack *st);
 
 /* notifications (notify.c) */
 void note_from_event(bstack *st, const braid_event *ev);
 void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len);
+void note_push_data(bsock *s, sctp_assoc_t assoc); /* the data mark, once per association */
+void note_drop_data(bsock *s, sctp_assoc_t assoc); /* its data is all read */
 void note_free_all(bsock *s);
 void note_move(bsock *from, bsock *to, sctp_assoc_t assoc); /* one association's notes */
 size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t cap);

@@ -16,6 +16,7 @@
 static int fail(int err)
 {
     errno = err;
+    t_errno = err; /* what bs_put leaves in errno */
     return -1;
 }
 
@@ -106,10 +107,9 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         n++;
     }
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     if (s->type == SOCK_STREAM && s->connecting && st->ep) {
         /* a non-blocking connect finished meanwhile (see braid_connect) */
-        stack_pump(st, braid_now_ns());
+        world_pump(braid_now_ns());
         braid_assoc_status as;
         if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
             s->assoc = 0;
@@ -141,7 +141,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         } else {
             uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
             for (;;) {
-                stack_pump(st, braid_now_ns());
+                world_pump(braid_now_ns());
                 braid_assoc_status as;
                 if (braid_assoc_status_get(st->ep, aid, &as) < 0) {
                     rc = s->so_error ? -s->so_error : -ECONNREFUSED;
@@ -149,7 +149,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
                 }
                 if (as.state >= BRAID_STATE_ESTABLISHED)
                     break;
-                int w = stack_wait(st, s, POLLOUT, deadline);
+                int w = world_wait(s, POLLOUT, deadline);
                 if (w == -EINTR || w == -ETIMEDOUT) {
                     rc = w == -EINTR ? -EINTR : -EINPROGRESS;
                     break;
@@ -159,8 +159,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
                 s->connecting = false;
         }
     }
-    stack_update_ready(st);
-    pthread_mutex_unlock(&st->lock);
+    stack_mark(st);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
@@ -172,7 +171,6 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
         return foreign(sd);
     int rc = 0, nfd = -1;
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     braid_assoc_status as;
     if (s->type != SOCK_SEQPACKET || s->peeled)
         rc = -EINVAL; /* RFC 6458 §9.2: one-to-many sockets only */
@@ -206,10 +204,9 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
             /* notifications of that association move with it */
             note_move(s, c, assoc_id);
             nfd = c->fd;
-            stack_update_ready(st);
+            stack_mark(st);
         }
     }
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : nfd;
 }
@@ -239,7 +236,6 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
         return foreign(sd);
     bstack *st = s->st;
     int rc = 0;
-    pthread_mutex_lock(&st->lock);
     braid_addr list[BRAID_MAX_ADDRS];
     uint16_t port = 0;
     unsigned n = 0;
@@ -264,7 +260,6 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
         }
         port = st->cfg.local_port;
     }
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     if (rc < 0)
         return fail(-rc);

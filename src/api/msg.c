@@ -17,6 +17,7 @@
 static ssize_t fail(int err)
 {
     errno = err;
+    t_errno = err; /* what bs_put leaves in errno */
     return -1;
 }
 
@@ -284,7 +285,6 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
     uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
     bool one_to_one = s->type == SOCK_STREAM;
-    pthread_mutex_lock(&st->lock);
     /* the checks of Linux's sctp_sendmsg_parse(), in its order */
     int perr = 0;
     uint32_t sndbuf = st->cfg.sndbuf;
@@ -311,11 +311,10 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     else if (s->disable_frag && len > st->cfg.pmtu - 28u)
         perr = -EMSGSIZE; /* SCTP_DISABLE_FRAGMENTS: larger than one chunk */
     rc = perr;
-    st->defer_ready++;
     /* one clock read for the call (a few per message showed in profiles) */
     uint64_t now = braid_now_ns();
     while (rc == 0) {
-        stack_pump_lazy(st, now);
+        world_pump_lazy(now);
         if (one_to_one) {
             braid_assoc_id id = 0;
             rc = one_to_one_assoc(s, m, &p, &id);
@@ -343,7 +342,7 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
             break;
         /* wait for acknowledgements to free the send buffer */
         uint64_t cap = braid_now_ns() + 5000000ull;
-        int w = stack_wait(st, s, 0, deadline && deadline < cap ? deadline : cap);
+        int w = world_wait(s, 0, deadline && deadline < cap ? deadline : cap);
         now = braid_now_ns();
         if (deadline && braid_now_ns() >= deadline)
             break;
@@ -359,12 +358,9 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         rc = -s->so_error;
         s->so_error = 0;
     }
-    st->defer_ready--;
     if (st->ep) {
         stack_flush(st, now);
-        stack_leave(st);
     }
-    pthread_mutex_unlock(&st->lock);
     if (heap && heap != stackbuf)
         free(heap);
     if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
@@ -433,29 +429,14 @@ static void put_cmsg(struct msghdr *m, size_t *used, int type, const void *data,
     *used += need;
 }
 
-/* The first notification that may be read now (an association's end waits
- * for the data it left behind). */
-static bnote *peek_note(bsock *s, bnote **prevp)
+static void unlink_head(bsock *s)
 {
-    bnote *prev = NULL;
-    for (bnote *n = s->nhead; n; prev = n, n = n->next) {
-        if (n->after_data && s->st->ep && braid_assoc_readable(s->st->ep, (braid_assoc_id)n->assoc))
-            continue;
-        *prevp = prev;
-        return n;
-    }
-    return NULL;
-}
-
-static void unlink_note(bsock *s, bnote *n, bnote *prev)
-{
-    if (prev)
-        prev->next = n->next;
-    else
-        s->nhead = n->next;
+    bnote *n = s->nhead;
+    s->nhead = n->next;
     if (s->ntail == n)
-        s->ntail = prev;
+        s->ntail = NULL;
     s->n_notes--;
+    free(n);
 }
 
 /* st locked: one notification or message piece, or -EAGAIN. */
@@ -472,11 +453,28 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         else
             return -EAGAIN; /* the rest of the message is still on its way */
     }
-    bnote *prev = NULL;
-    /* as Linux (SCTP_FRAGMENT_INTERLEAVE 0): once a message is partly read,
-     * its pieces come before anything else, notifications included */
-    bnote *n = s->pd_assoc ? NULL : peek_note(s, &prev);
-    if (n) {
+    /* One receive queue in arrival order, as Linux's: notifications and
+     * data marks; as Linux (SCTP_FRAGMENT_INTERLEAVE 0), once a message is
+     * partly read its pieces come before anything else. */
+    braid_assoc_id id = s->pd_assoc;
+    while (!id) {
+        bnote *n = s->nhead;
+        if (!n) {
+            if ((s->type == SOCK_STREAM || s->peeled) && s->assoc && st->ep &&
+                braid_assoc_readable(st->ep, s->assoc)) {
+                id = s->assoc; /* (its mark could not be queued) */
+                break;
+            }
+            return -EAGAIN;
+        }
+        if (n->mark) {
+            if (st->ep && braid_assoc_readable(st->ep, (braid_assoc_id)n->assoc)) {
+                id = (braid_assoc_id)n->assoc;
+                break;
+            }
+            unlink_head(s); /* the association ended, or its data went with it */
+            continue;
+        }
         /* as Linux: a notification larger than the buffer is read in pieces,
          * MSG_EOR on the last (never truncated, never lost) */
         size_t got = iov_fill(m, n->data, n->len);
@@ -484,33 +482,18 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         m->msg_controllen = 0;
         if (m->msg_name)
             m->msg_namelen = 0;
-        if (got < n->len) {
+        if (flags & MSG_PEEK) {
+            if (got == n->len)
+                m->msg_flags |= MSG_EOR;
+        } else if (got < n->len) {
             memmove(n->data, n->data + got, n->len - got);
             n->len -= (uint32_t)got;
         } else {
             m->msg_flags |= MSG_EOR;
-            unlink_note(s, n, prev);
-            free(n);
+            unlink_head(s);
         }
         return (ssize_t)got;
     }
-    if (!st->ep)
-        return -EAGAIN;
-    braid_assoc_id id = 0;
-    if (s->pd_assoc) {
-        id = s->pd_assoc;
-    } else if (s->type == SOCK_STREAM || s->peeled) {
-        id = s->assoc;
-    } else {
-        for (braid_assoc_id x = braid_next_readable(st->ep, 0); x;
-             x = braid_next_readable(st->ep, x))
-            if (stack_owner(st, x) == s) {
-                id = x;
-                break;
-            }
-    }
-    if (!id)
-        return -EAGAIN;
     uint8_t tmp[65536];
     uint8_t *dst = tmp;
     bool direct = m->msg_iovlen == 1;
@@ -518,14 +501,18 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         dst = m->msg_iov[0].iov_base;
     size_t want = direct ? cap : (cap < sizeof tmp ? cap : sizeof tmp);
     braid_recv_info ri;
-    int r = braid_assoc_recv(st->ep, id, &ri, dst, want, now);
+    int r = (flags & MSG_PEEK) ? braid_assoc_peek(st->ep, id, &ri, dst, want)
+                               : braid_assoc_recv(st->ep, id, &ri, dst, want, now);
     if (r < 0)
         return -EAGAIN;
+    if (!(flags & MSG_PEEK) && !braid_assoc_readable(st->ep, id))
+        note_drop_data(s, (sctp_assoc_t)id); /* read to the end: the next arrival marks again */
     if (!direct)
         iov_fill(m, tmp, (size_t)r);
     if (ri.flags & BRAID_RECV_EOR)
         m->msg_flags |= MSG_EOR;
-    s->pd_assoc = (ri.flags & BRAID_RECV_EOR) ? 0 : id;
+    if (!(flags & MSG_PEEK))
+        s->pd_assoc = (ri.flags & BRAID_RECV_EOR) ? 0 : id;
     if (m->msg_name) {
         struct sockaddr_storage ss;
         braid_addr a;
@@ -561,8 +548,19 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         put_cmsg(m, &cused, SCTP_RCVINFO, &i, sizeof i);
     }
     m->msg_controllen = cused;
-    (void)flags;
     return r;
+}
+
+static bool owns_assoc(bsock *s)
+{
+    bstack *st = s->st;
+    if (s->type == SOCK_STREAM || s->peeled)
+        return s->assoc != 0;
+    for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, 0) : 0; id;
+         id = braid_next_assoc(st->ep, id))
+        if (stack_owner(st, id) == s)
+            return true;
+    return false;
 }
 
 static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
@@ -572,23 +570,20 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
     uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
     size_t ctl_cap = m->msg_controllen;
     ssize_t rc;
-    pthread_mutex_lock(&st->lock);
     if (s->type == SOCK_STREAM && !s->peeled && (s->listening || (!s->assoc && !nonblock))) {
         /* Linux: ENOTCONN when listening, or when nothing could ever arrive */
-        pthread_mutex_unlock(&st->lock);
         return fail(ENOTCONN);
     }
     bool fresh = false;
-    st->defer_ready++;
     uint64_t now = braid_now_ns(); /* one clock read unless the call waits */
     for (;;) {
         /* what is already here is handed over without reading the transport
          * first (at most every 20 us); an empty non-blocking socket looks at
          * once, a blocking one lets poll() say when there is something */
         if (fresh)
-            stack_pump(st, now);
+            world_pump(now);
         else
-            stack_pump_lazy(st, now);
+            world_pump_lazy(now);
         m->msg_controllen = ctl_cap;
         rc = recv_once(s, m, flags, now);
         if (rc == -EAGAIN && !fresh && nonblock) {
@@ -607,7 +602,13 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         }
         if (nonblock)
             break;
-        int w = stack_wait(st, s, POLLIN, deadline);
+        if (!s->listening && !owns_assoc(s)) {
+            /* as Linux (sctp_wait_for_packet): no association and not
+             * listening: nothing could ever arrive */
+            rc = -ENOTCONN;
+            break;
+        }
+        int w = world_wait(s, POLLIN, deadline);
         if (w == -ETIMEDOUT || w == -EINTR) {
             rc = w == -EINTR ? -EINTR : -EAGAIN;
             break;
@@ -616,9 +617,6 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         now = braid_now_ns();
     }
     stack_flush(st, now); /* window updates */
-    st->defer_ready--;
-    stack_leave(st);
-    pthread_mutex_unlock(&st->lock);
     if (rc < 0) {
         m->msg_controllen = 0;
         return fail((int)-rc);

@@ -9,22 +9,60 @@
 
 #include "internal.h"
 
-void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len)
+static bnote *push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len, bool mark)
 {
     bnote *n = malloc(sizeof *n + len);
     if (!n)
-        return;
+        return NULL;
     n->next = NULL;
     n->assoc = assoc;
     n->len = (uint32_t)len;
-    n->after_data = false;
-    memcpy(n->data, data, len);
+    n->mark = mark;
+    if (len)
+        memcpy(n->data, data, len);
     if (s->ntail)
         s->ntail->next = n;
     else
         s->nhead = n;
     s->ntail = n;
     s->n_notes++;
+    stack_mark(s->st);
+    return n;
+}
+
+void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len)
+{
+    push(s, assoc, data, len, false);
+}
+
+void note_push_data(bsock *s, sctp_assoc_t assoc)
+{
+    for (bnote *n = s->nhead; n; n = n->next)
+        if (n->mark && n->assoc == assoc)
+            return;
+    if (!push(s, assoc, NULL, 0, true)) {
+        /* no memory for the mark: the data would never be read; the
+         * association is aborted rather than stalled (a counter in the
+         * core and a log line tell) */
+        braid_assoc_abort(s->st->ep, (braid_assoc_id)assoc, NULL, 0, 0);
+    }
+}
+
+void note_drop_data(bsock *s, sctp_assoc_t assoc)
+{
+    bnote *prev = NULL;
+    for (bnote *n = s->nhead; n; prev = n, n = n->next)
+        if (n->mark && n->assoc == assoc) {
+            if (prev)
+                prev->next = n->next;
+            else
+                s->nhead = n->next;
+            if (s->ntail == n)
+                s->ntail = prev;
+            s->n_notes--;
+            free(n);
+            return;
+        }
 }
 
 void note_free_all(bsock *s)
@@ -246,7 +284,7 @@ static bsock *pending_listener(bstack *st, braid_assoc_id id)
         if (s->closing || s->type != SOCK_STREAM || !s->listening)
             continue;
         for (unsigned i = 0; i < s->accept_count; i++)
-            if (s->acceptq[(s->accept_head + i) % 128] == id)
+            if (s->acceptq[(s->accept_head + i) % BRAID_API_ACCEPTQ] == id)
                 return s;
     }
     return NULL;
@@ -283,15 +321,13 @@ void note_from_event(bstack *st, const braid_event *ev)
         s = pending_listener(st, ev->assoc);
     if (!s)
         return;
+    if (ev->type == BRAID_EV_DATA_READY) {
+        note_push_data(s, (sctp_assoc_t)ev->assoc);
+        return;
+    }
     uint8_t buf[sizeof(struct sctp_send_failed_event) + 65536];
     size_t len = note_build(s, ev, buf, sizeof buf);
     if (!len)
         return;
     note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
-    /* the end of an association is read after the data it left behind; its
-     * start (COMM_UP, RESTART) before any data of it */
-    bool start = ev->type == BRAID_EV_ASSOC_CHANGE && (ev->u.assoc_change.state == BRAID_COMM_UP ||
-                                                       ev->u.assoc_change.state == BRAID_RESTART);
-    if ((ev->type == BRAID_EV_ASSOC_CHANGE && !start) || ev->type == BRAID_EV_SHUTDOWN)
-        s->ntail->after_data = true;
 }

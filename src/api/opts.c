@@ -720,7 +720,7 @@ static int set_local_udp(bsock *s, const void *v, socklen_t l)
 }
 static int get_local_udp(bsock *s, void *v, socklen_t *l)
 {
-    int x = s->st->io ? braid_io_local_port(s->st->io) : s->st->udp_port;
+    int x = s->st->tr ? s->st->tr->port : s->st->udp_port;
     return put(v, l, &x, sizeof x);
 }
 
@@ -836,9 +836,9 @@ int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len
     bsock *s = bs_get(fd);
     if (!s)
         return setsockopt(fd, level, name, val, len);
-    pthread_mutex_lock(&s->st->lock);
     int rc = opts_set(s, level, name, val, len);
-    pthread_mutex_unlock(&s->st->lock);
+    if (rc < 0)
+        t_errno = -rc;
     bs_put(s);
     if (rc < 0) {
         errno = -rc;
@@ -852,11 +852,11 @@ int braid_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
     bsock *s = bs_get(fd);
     if (!s)
         return getsockopt(fd, level, name, val, len);
-    pthread_mutex_lock(&s->st->lock);
     if (s->st->ep)
-        stack_pump(s->st, braid_now_ns());
+        world_pump(braid_now_ns());
     int rc = opts_get(s, level, name, val, len);
-    pthread_mutex_unlock(&s->st->lock);
+    if (rc < 0)
+        t_errno = -rc;
     bs_put(s);
     if (rc < 0) {
         errno = -rc;

@@ -14,38 +14,32 @@
 
 #include "internal.h"
 
-pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-/* g_tab_lock guards the table, refs and closing. It is a leaf: taken under
- * g_lock and under a stack's lock (bs_new), never the other way round, so a
- * call holding its stack's lock cannot deadlock with the background thread
- * or braid_close (which take g_lock, then the stack's lock). */
-static pthread_mutex_t g_tab_lock = PTHREAD_MUTEX_INITIALIZER;
-static bsock *g_tab[BRAID_API_MAX_FDS];
+/* The table of braid descriptors. Entries are written with the world
+ * locked; a lookup first reads its entry without the lock, so that a call
+ * on any other descriptor (the preload catches them all) costs no lock. */
+static _Atomic(bsock *) g_tab[BRAID_API_MAX_FDS];
 
-void stack_free_locked(bstack *st);
+/* errno as the call found it, or the error it fails with: a call that
+ * succeeds leaves errno alone (the system calls braid makes inside, e.g. a
+ * recvmmsg with nothing to read, would leave EAGAIN behind). */
+_Thread_local int t_errno;
 
 bsock *bs_get(int fd)
 {
-    if (fd < 0 || fd >= BRAID_API_MAX_FDS)
+    if (fd < 0 || fd >= BRAID_API_MAX_FDS ||
+        !atomic_load_explicit(&g_tab[fd], memory_order_acquire))
         return NULL;
-    pthread_mutex_lock(&g_tab_lock);
-    bsock *s = g_tab[fd];
-    if (s && !s->closing) {
-        s->refs++;
-        s->st->users++; /* the stack stays while the call is inside */
-    } else {
-        s = NULL;
+    int e = errno;
+    world_lock();
+    t_errno = e;
+    bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
+    if (!s || s->closing) {
+        world_unlock();
+        return NULL;
     }
-    pthread_mutex_unlock(&g_tab_lock);
+    s->refs++;
+    s->st->users++; /* the stack stays while the call is inside */
     return s;
-}
-
-bool stack_in_use(bstack *st)
-{
-    pthread_mutex_lock(&g_tab_lock);
-    bool used = st->users > 0;
-    pthread_mutex_unlock(&g_tab_lock);
-    return used;
 }
 
 static void bs_destroy(bsock *s)
@@ -58,20 +52,20 @@ static void bs_destroy(bsock *s)
 
 void bs_put(bsock *s)
 {
-    pthread_mutex_lock(&g_tab_lock);
+    world_assert_held();
+    s->st->users--;
     bool last = --s->refs == 0 && s->closing;
-    s->st->users--; /* the last access to the stack: it may go now */
-    pthread_mutex_unlock(&g_tab_lock);
     if (last)
         bs_destroy(s);
+    world_leave();
+    world_unlock();
+    errno = t_errno;
 }
 
 bool bs_is_braid(int fd)
 {
-    bsock *s = bs_get(fd);
-    if (s)
-        bs_put(s);
-    return s != NULL;
+    return fd >= 0 && fd < BRAID_API_MAX_FDS &&
+           atomic_load_explicit(&g_tab[fd], memory_order_acquire) != NULL;
 }
 
 /* A new socket attached to st (st locked by the caller, or new). */
@@ -104,15 +98,15 @@ bsock *bs_new(int domain, int type, bstack *st)
     s->next_in_stack = st->socks;
     st->socks = s;
     st->n_socks++;
-    pthread_mutex_lock(&g_tab_lock);
-    g_tab[s->fd] = s;
-    pthread_mutex_unlock(&g_tab_lock);
+    atomic_store_explicit(&g_tab[s->fd], s, memory_order_release);
+    stack_mark(st);
     return s;
 }
 
 static int fail(int err)
 {
     errno = err;
+    t_errno = err; /* what bs_put leaves in errno */
     return -1;
 }
 
@@ -128,13 +122,9 @@ static void at_exit(void)
 {
     if (getpid() != g_pid)
         return;
-    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
-        pthread_mutex_lock(&g_tab_lock);
-        bool open = g_tab[fd] && !g_tab[fd]->closing;
-        pthread_mutex_unlock(&g_tab_lock);
-        if (open)
+    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++)
+        if (bs_is_braid(fd))
             braid_close(fd);
-    }
     const char *e = getenv("BRAID_EXIT_LINGER_MS");
     uint64_t ms = e && *e ? strtoull(e, NULL, 10) : 2000;
     if (ms)
@@ -157,23 +147,26 @@ int braid_socket(int domain, int type, int protocol)
         return socket(domain, type, protocol);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, at_exit_register);
+    world_lock();
     bstack *st = stack_new(domain);
-    if (!st)
+    if (!st) {
+        world_unlock();
         return fail(ENOMEM);
-    pthread_mutex_lock(&st->lock);
+    }
     bsock *s = bs_new(domain, base, st);
     if (!s) {
         int e = errno;
-        pthread_mutex_lock(&g_lock);
-        stack_free_locked(st); /* unlocks st */
-        pthread_mutex_unlock(&g_lock);
+        stack_free(st);
+        world_unlock();
         return fail(e ? e : ENOMEM);
     }
     s->nonblock = (type & SOCK_NONBLOCK) != 0;
     s->nodelay = false;
-    stack_update_ready(st); /* one-to-one: not writable before it connects */
+    if (type & SOCK_CLOEXEC)
+        fcntl(s->fd, F_SETFD, FD_CLOEXEC);
     int fd = s->fd;
-    pthread_mutex_unlock(&st->lock);
+    world_settle(); /* one-to-one: not writable before it connects */
+    world_unlock();
     return fd;
 }
 
@@ -199,6 +192,18 @@ static int bind_locked(bsock *s, const struct sockaddr *addr, socklen_t len, boo
     for (unsigned i = 0; i < 16; i++)
         if (a.ip[i])
             wildcard = false;
+    if (!wildcard && !world_addr_local(&a))
+        return -EADDRNOTAVAIL; /* as Linux: not an address of this host */
+    /* as Linux: the port is taken at bind (EADDRINUSE), port 0 picks one */
+    if (port && !(st->has_port && st->reg_port == port)) {
+        rc = stack_reserve_port(st, port);
+        if (rc < 0)
+            return rc;
+    } else if (!port && !st->has_port) {
+        rc = stack_ephemeral_port(st);
+        if (rc < 0)
+            return rc;
+    }
     if (!wildcard) {
         if (st->cfg.n_local_addrs == BRAID_MAX_ADDRS)
             return -ENOMEM;
@@ -207,8 +212,6 @@ static int bind_locked(bsock *s, const struct sockaddr *addr, socklen_t len, boo
                 return -EINVAL;
         st->cfg.local_addrs[st->cfg.n_local_addrs++] = a;
     }
-    if (port)
-        st->cfg.local_port = port;
     st->bound = true;
     return 0;
 }
@@ -222,18 +225,14 @@ int braid_bind(int fd, const struct sockaddr *addr, socklen_t len)
         bs_put(s);
         return fail(EFAULT);
     }
-    pthread_mutex_lock(&s->st->lock);
     int rc = bind_locked(s, addr, len, false);
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
 
 int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len)
 {
-    pthread_mutex_lock(&s->st->lock);
     int rc = bind_locked(s, addr, len, true);
-    pthread_mutex_unlock(&s->st->lock);
     return rc;
 }
 
@@ -245,7 +244,6 @@ int braid_listen(int fd, int backlog)
     if (!s)
         return listen(fd, backlog);
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     int rc = 0;
     /* as Linux (sctp_inet_listen): EINVAL for a connected or peeled-off
      * socket; backlog 0 stops listening, and is EINVAL on a socket that
@@ -265,7 +263,6 @@ int braid_listen(int fd, int backlog)
                 st->accepting = false;
             }
         }
-        pthread_mutex_unlock(&st->lock);
         bs_put(s);
         return rc < 0 ? fail(-rc) : 0;
     } else if (!st->ep)
@@ -276,7 +273,6 @@ int braid_listen(int fd, int backlog)
         s->listening = true;
         s->backlog = backlog > 0 ? backlog : 1;
     }
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
@@ -303,17 +299,16 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
         return accept(fd, addr, len);
     bstack *st = s->st;
     int rc = 0, nfd = -1;
-    pthread_mutex_lock(&st->lock);
     if (s->type != SOCK_STREAM)
         rc = -EOPNOTSUPP;
     else if (!s->listening)
         rc = -EINVAL;
     uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
     while (rc == 0) {
-        stack_pump(st, braid_now_ns());
+        world_pump(braid_now_ns());
         if (s->accept_count) {
             braid_assoc_id id = s->acceptq[s->accept_head];
-            s->accept_head = (s->accept_head + 1) % 128;
+            s->accept_head = (s->accept_head + 1) % BRAID_API_ACCEPTQ;
             s->accept_count--;
             bsock *c = bs_new(s->family, SOCK_STREAM, st);
             if (!c) {
@@ -354,18 +349,17 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
                 c->eof = true; /* it ended while it waited: reads end at once */
             peer_sockaddr(st, id, s->family, addr, len);
             nfd = c->fd;
-            stack_update_ready(st);
+            stack_mark(st);
             break;
         }
         if (s->nonblock) {
             rc = -EAGAIN;
             break;
         }
-        rc = stack_wait(st, s, POLLIN, deadline);
+        rc = world_wait(s, POLLIN, deadline);
         if (rc == -ETIMEDOUT)
             rc = -EAGAIN;
     }
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : nfd;
 }
@@ -406,28 +400,14 @@ int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t 
     case BRAID_ERR_NOMEM: return -ENOMEM;
     default: return -EINVAL;
     }
+    if (s->type == SOCK_STREAM && !s->peeled) {
+        /* before the INIT leaves: an in-process peer answers at once, and
+         * COMM_UP must find its socket */
+        s->assoc = *out;
+        s->connecting = true;
+    }
     stack_flush(st, braid_now_ns()); /* the INIT leaves now */
     return 0;
-}
-
-/* Waits for the association to come up: 0, or -ECONNREFUSED/-ETIMEDOUT... */
-static int wait_up(bsock *s, braid_assoc_id id)
-{
-    bstack *st = s->st;
-    uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
-    for (;;) {
-        stack_pump(st, braid_now_ns());
-        braid_assoc_status as;
-        if (braid_assoc_status_get(st->ep, id, &as) < 0)
-            return s->so_error ? -s->so_error : -ECONNREFUSED;
-        if (as.state >= BRAID_STATE_ESTABLISHED)
-            return 0;
-        int rc = stack_wait(st, s, POLLOUT, deadline);
-        if (rc == -ETIMEDOUT)
-            return -EINPROGRESS;
-        if (rc < 0)
-            return rc;
-    }
 }
 
 int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -447,11 +427,10 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (rc == 0 && port == 0)
         rc = -EINVAL;
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     if (s->type == SOCK_STREAM && s->connecting && st->ep) {
         /* a non-blocking connect finished meanwhile: up (EISCONN from now
          * on) or failed (as on Linux, the socket may connect again) */
-        stack_pump(st, braid_now_ns());
+        world_pump(braid_now_ns());
         braid_assoc_status as;
         if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
             s->assoc = 0;
@@ -487,13 +466,57 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
                 s->connecting = false;
         }
     }
-    stack_update_ready(st);
-    pthread_mutex_unlock(&st->lock);
+    stack_mark(st);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
 
 /* ---- close / shutdown ---- */
+
+/* Ends what the socket owns (close): RFC 6458 §3.1.5/§4.1.7, one-to-one
+ * close shuts its association down gracefully; one-to-many close ends every
+ * association it owns, a listener those still waiting in its accept queue.
+ * As Linux (sctp_close): ABORT instead, all of them, when received data is
+ * left unread on the socket, or when SO_LINGER is on with a zero time. */
+static bool owned(bsock *s, braid_assoc_id id)
+{
+    return (s->type == SOCK_STREAM || s->peeled) ? id == s->assoc
+                                                 : stack_owner(s->st, id) == s;
+}
+
+static void close_assocs(bsock *s, uint64_t now)
+{
+    bstack *st = s->st;
+    bool abort = s->linger.l_onoff && s->linger.l_linger == 0;
+    for (braid_assoc_id id = braid_next_assoc(st->ep, 0); id && !abort;
+         id = braid_next_assoc(st->ep, id))
+        abort = owned(s, id) && braid_assoc_readable(st->ep, id);
+    for (unsigned i = 0; i < s->accept_count; i++) {
+        braid_assoc_id id = s->acceptq[(s->accept_head + i) % BRAID_API_ACCEPTQ];
+        if (braid_assoc_readable(st->ep, id))
+            braid_assoc_abort(st->ep, id, NULL, 0, now);
+        else
+            braid_assoc_shutdown(st->ep, id, now);
+    }
+    s->accept_count = 0;
+    for (braid_assoc_id id = braid_next_assoc(st->ep, 0); id; id = braid_next_assoc(st->ep, id)) {
+        if (!owned(s, id))
+            continue;
+        if (abort)
+            braid_assoc_abort(st->ep, id, NULL, 0, now);
+        else
+            braid_assoc_shutdown(st->ep, id, now);
+    }
+    if (!abort && s->type == SOCK_STREAM && !s->peeled && !s->listening && s->assoc &&
+        s->linger.l_onoff && s->linger.l_linger > 0) {
+        /* as Linux (sctp_wait_for_close): a one-to-one socket with SO_LINGER
+         * on waits up to its time for the shutdown to end */
+        stack_flush(st, now);
+        uint64_t deadline = now + (uint64_t)(unsigned)s->linger.l_linger * 1000000000ull;
+        while (braid_assoc_state_get(st->ep, s->assoc) >= 0 && world_wait(s, 0, deadline) == 0)
+            world_pump(braid_now_ns());
+    }
+}
 
 int braid_close(int fd)
 {
@@ -501,38 +524,9 @@ int braid_close(int fd)
     if (!s)
         return close(fd);
     bstack *st = s->st;
-    pthread_mutex_lock(&g_lock);
-    pthread_mutex_lock(&st->lock);
     uint64_t now = braid_now_ns();
     if (st->ep) {
-        /* RFC 6458 §3.1.5/§4.1.7: one-to-one close shuts its association
-         * down gracefully; one-to-many close ends every association it owns,
-         * a listener those still waiting in its accept queue. As Linux
-         * (sctp_close): ABORT instead when received data is left unread,
-         * or when SO_LINGER is on with a zero time. */
-        braid_assoc_id ids[128];
-        unsigned n = 0;
-        bool unread = false;
-        if (s->type == SOCK_STREAM || s->peeled) {
-            if (s->assoc)
-                ids[n++] = s->assoc;
-            for (unsigned i = 0; i < s->accept_count && n < 128; i++)
-                ids[n++] = s->acceptq[(s->accept_head + i) % 128];
-        } else {
-            for (braid_assoc_id id = braid_next_assoc(st->ep, 0); id && n < 128;
-                 id = braid_next_assoc(st->ep, id))
-                if (stack_owner(st, id) == s)
-                    ids[n++] = id;
-        }
-        for (unsigned i = 0; i < n; i++)
-            unread |= braid_assoc_readable(st->ep, ids[i]) != 0;
-        bool abort = unread || (s->linger.l_onoff && s->linger.l_linger == 0);
-        for (unsigned i = 0; i < n; i++) {
-            if (abort)
-                braid_assoc_abort(st->ep, ids[i], NULL, 0, now);
-            else
-                braid_assoc_shutdown(st->ep, ids[i], now);
-        }
+        close_assocs(s, now);
         if (s->listening) { /* no listener left: new INITs get an ABORT */
             bool other = false;
             for (bsock *o = st->socks; o; o = o->next_in_stack)
@@ -544,36 +538,22 @@ int braid_close(int fd)
         }
         stack_flush(st, now);
     }
-    pthread_mutex_lock(&g_tab_lock);
     s->closing = true;
-    g_tab[fd] = NULL;
-    bool others = st->users > 1; /* another thread's call is inside */
-    pthread_mutex_unlock(&g_tab_lock);
+    atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
     stack_detach(st, s);
-    bool last_sock = st->socks == NULL;
-    if (last_sock && ((st->ep && braid_endpoint_busy(st->ep)) || others)) {
-        /* keep the stack (and its transport) until the shutdowns finish and
-         * no call is inside any more: the background thread frees it */
-        st->orphan_since = now;
-        last_sock = false;
-    }
-    bool freed = last_sock;
-    if (freed) {
-        pthread_mutex_lock(&g_tab_lock);
-        st->users--; /* ours; nobody else can reach the stack now */
-        pthread_mutex_unlock(&g_tab_lock);
-        stack_free_locked(st); /* unlocks st */
-    } else {
-        pthread_mutex_unlock(&st->lock);
-    }
-    pthread_mutex_unlock(&g_lock);
-    pthread_mutex_lock(&g_tab_lock);
+    s->st->users--;
     bool last = --s->refs == 0;
-    if (!freed)
-        st->users--; /* the last access to the stack */
-    pthread_mutex_unlock(&g_tab_lock);
+    if (!st->socks) {
+        if (!st->users && !(st->ep && braid_endpoint_busy(st->ep)))
+            stack_free(st);
+        else /* the background thread frees it once the shutdowns are over */
+            st->orphan_since = now;
+    }
     if (last)
         bs_destroy(s);
+    world_leave();
+    world_unlock();
+    errno = t_errno;
     return 0;
 }
 
@@ -588,16 +568,14 @@ int braid_shutdown(int fd, int how)
     else if (s->type != SOCK_STREAM)
         rc = -EOPNOTSUPP; /* one-to-many: use SCTP_EOF (RFC 6458 §3.1.4) */
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     if (rc == 0 && !s->assoc)
         rc = -ENOTCONN;
     if (rc == 0 && how != SHUT_RD) {
         braid_assoc_shutdown(st->ep, s->assoc, braid_now_ns()); /* RFC 9260 §9.2 */
         s->shut_wr = true;
         stack_flush(st, braid_now_ns());
-        stack_update_ready(st);
+        stack_mark(st);
     }
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
@@ -612,7 +590,6 @@ int braid_fcntl(int fd, int cmd, ...)
     if (!s)
         return fcntl(fd, cmd, arg);
     int rc;
-    pthread_mutex_lock(&s->st->lock);
     if (cmd == F_GETFL) {
         rc = O_RDWR | (s->nonblock ? O_NONBLOCK : 0);
     } else if (cmd == F_SETFL) {
@@ -621,7 +598,6 @@ int braid_fcntl(int fd, int cmd, ...)
     } else {
         rc = fcntl(fd, cmd, arg);
     }
-    pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     return rc;
 }
@@ -636,7 +612,6 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
         return fail(EFAULT);
     }
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     braid_addr a;
     memset(&a, 0, sizeof a);
     a.family = s->family == AF_INET6 ? 6 : 4;
@@ -646,7 +621,6 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     socklen_t n = addr_to_sockaddr(&a, st->cfg.local_port, s->family, &ss);
     memcpy(addr, &ss, *len < n ? *len : n);
     *len = n;
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return 0;
 }
@@ -660,7 +634,6 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
     if (!addr || !len)
         rc = -EFAULT;
     bstack *st = s->st;
-    pthread_mutex_lock(&st->lock);
     braid_assoc_status as;
     if (rc == 0 &&
         (s->type != SOCK_STREAM || !s->assoc || !st->ep ||
@@ -668,7 +641,6 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
         rc = -ENOTCONN;
     if (rc == 0)
         peer_sockaddr(st, s->assoc, s->family, addr, len);
-    pthread_mutex_unlock(&st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
@@ -694,8 +666,8 @@ void stack_dispatch_events(bstack *st)
                         if (s->type == SOCK_STREAM && s->listening && !s->closing)
                             l = s;
                     if (l) {
-                        if (l->accept_count < (unsigned)l->backlog && l->accept_count < 128) {
-                            l->acceptq[(l->accept_head + l->accept_count) % 128] = ev.assoc;
+                        if (l->accept_count < (unsigned)l->backlog && l->accept_count < BRAID_API_ACCEPTQ) {
+                            l->acceptq[(l->accept_head + l->accept_count) % BRAID_API_ACCEPTQ] = ev.assoc;
                             l->accept_count++;
                         } else {
                             braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
@@ -733,8 +705,7 @@ void stack_dispatch_events(bstack *st)
             default: break;
             }
         }
-        if (ev.type != BRAID_EV_DATA_READY)
-            note_from_event(st, &ev);
+        note_from_event(st, &ev);
         braid_event_release(st->ep, &ev);
     }
 }

@@ -146,6 +146,11 @@ int braid_io_set_gro(braid_io *io, bool on);
  */
 int braid_io_set_pcap(braid_io *io, const char *path);
 
+/* Writes packets that did not cross this transport's sockets (handed over
+ * between endpoints of one process) to its pcap files as if they had:
+ * out true for sent ones. */
+void braid_io_trace(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n);
+
 /* $BRAID_UDP_PORT if set to a number in 1..65535, else 9899 (RFC 6951 §5.1). */
 uint16_t braid_io_default_udp_port(void);
 

@@ -122,3 +122,9 @@ void braid_io_trace_(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned 
         write_all(&env_pcap, io, out, pkts, n, ts);
     pthread_mutex_unlock(&env_mu);
 }
+
+void braid_io_trace(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n)
+{
+    if (io)
+        braid_io_trace_(io, out, pkts, n);
+}

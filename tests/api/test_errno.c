@@ -3,6 +3,14 @@
 #include "api_proc.h"
 
 #include <sys/stat.h>
+#include <time.h>
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 typedef struct ports {
     uint16_t sport, uport;
@@ -195,13 +203,19 @@ static void test_local_misuse(void)
     braid_close(m);
 }
 
-/* ---- EADDRINUSE: two listeners on one UDP port, and the hint ---- */
+/* ---- EADDRINUSE: a UDP port another process holds, and the hint ---- */
 
 static void test_udp_port_in_use(void)
 {
     uint16_t up = free_udp_port();
-    int a = serve(SOCK_SEQPACKET, free_udp_port(), up);
-    CHECK(a >= 0);
+    /* the UDP port is held outside braid (as by another process) */
+    int u = socket(AF_INET6, SOCK_DGRAM, 0);
+    CHECK(u >= 0);
+    struct sockaddr_in6 u6;
+    memset(&u6, 0, sizeof u6);
+    u6.sin6_family = AF_INET6;
+    u6.sin6_port = htons(up);
+    CHECK_EQ(bind(u, (struct sockaddr *)&u6, sizeof u6), 0);
     int b = braid_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
     int upi = up;
     CHECK_EQ(braid_setsockopt(b, IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, &upi, sizeof upi), 0);
@@ -234,7 +248,83 @@ static void test_udp_port_in_use(void)
     if (!strstr(msg, "BRAID_SCTP_LOCAL_UDP_PORT"))
         fprintf(stderr, "  stderr was: %s\n", msg);
     braid_close(b);
+    close(u);
+}
+
+/* ---- one process: listeners share the UDP port; SCTP ports are unique ---- */
+
+static int listen_on(int type, uint16_t sport, uint16_t uport)
+{
+    int fd = braid_socket(AF_INET, type, IPPROTO_SCTP);
+    int up = uport;
+    braid_setsockopt(fd, IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, &up, sizeof up);
+    struct sockaddr_in a = loopback(sport);
+    if (braid_bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || braid_listen(fd, 4) < 0) {
+        braid_close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void echo_once(int l, uint16_t sport, uint16_t uport, const char *msg)
+{
+    int c = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    set_udp_port(c, uport);
+    struct sockaddr_in sa = loopback(sport);
+    CHECK_EQ(braid_connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
+    int a = braid_accept(l, NULL, NULL);
+    CHECK(a >= 0);
+    size_t len = strlen(msg);
+    CHECK_EQ(braid_send(c, msg, len, 0), (ssize_t)len);
+    char buf[64];
+    CHECK_EQ(braid_recv(a, buf, sizeof buf, 0), (ssize_t)len);
+    CHECK_MEM(buf, msg, len);
+    braid_close(c);
     braid_close(a);
+}
+
+static void test_listeners_share_udp_port(void)
+{
+    uint16_t up = free_udp_port(), p1 = free_udp_port(), p2 = free_udp_port();
+    int l1 = listen_on(SOCK_STREAM, p1, up);
+    int l2 = listen_on(SOCK_STREAM, p2, up);
+    CHECK(l1 >= 0);
+    CHECK(l2 >= 0);
+    echo_once(l1, p1, up, "to the first");
+    echo_once(l2, p2, up, "to the second");
+    /* as Linux: a second bind to an SCTP port in use */
+    int d = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    struct sockaddr_in sa = loopback(p1);
+    errno = 0;
+    CHECK_EQ(braid_bind(d, (struct sockaddr *)&sa, sizeof sa), -1);
+    CHECK_EQ(errno, EADDRINUSE);
+    braid_close(d);
+    /* a listener closed: a new one on its port at once */
+    braid_close(l1);
+    l1 = listen_on(SOCK_STREAM, p1, up);
+    CHECK(l1 >= 0);
+    echo_once(l1, p1, up, "to the new first");
+    braid_close(l1);
+    braid_close(l2);
+}
+
+/* ---- ECONNREFUSED at once: nobody serves that SCTP port ---- */
+
+static void test_refused_at_once(void)
+{
+    uint16_t up = free_udp_port(), p1 = free_udp_port();
+    int l = listen_on(SOCK_SEQPACKET, p1, up); /* the UDP port is served */
+    CHECK(l >= 0);
+    int c = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    set_udp_port(c, up);
+    struct sockaddr_in sa = loopback(free_udp_port()); /* no endpoint has this SCTP port */
+    uint64_t t0 = now_ns();
+    errno = 0;
+    CHECK_EQ(braid_connect(c, (struct sockaddr *)&sa, sizeof sa), -1);
+    CHECK_EQ(errno, ECONNREFUSED);
+    CHECK(now_ns() - t0 < 1000000000ull);
+    braid_close(c);
+    braid_close(l);
 }
 
 /* ---- with a peer: EISCONN, EINVAL, EPIPE, ECONNRESET, ECONNREFUSED ---- */
@@ -346,6 +436,8 @@ int main(void)
     RUN_ISOLATED(test_not_braid_descriptors);
     RUN_ISOLATED(test_local_misuse);
     RUN_ISOLATED(test_udp_port_in_use);
+    RUN_ISOLATED(test_listeners_share_udp_port);
+    RUN_ISOLATED(test_refused_at_once);
     RUN_ISOLATED(test_connected_misuse);
     return CHECK_REPORT();
 }

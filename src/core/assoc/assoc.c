@@ -19,9 +19,13 @@ braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
     if (!a)
         return NULL;
     a->ep = ep;
-    a->id = ep->next_id++;
-    if (ep->next_id < BRAID_ASSOC_ID_FIRST)
-        ep->next_id = BRAID_ASSOC_ID_FIRST;
+    if (ep->hooks.assoc_id) {
+        a->id = ep->hooks.assoc_id(ep->hooks.user);
+    } else {
+        a->id = ep->next_id++;
+        if (ep->next_id < BRAID_ASSOC_ID_FIRST)
+            ep->next_id = BRAID_ASSOC_ID_FIRST;
+    }
     a->peer_port = peer_port;
     a->state = BRAID_STATE_CLOSED;
     a->t1_at = a->t2_at = a->t5_at = a->sack_at = BRAID_TIME_NEVER;

@@ -316,7 +316,8 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
         return BRAID_ERR_CHECKSUM;
     }
     /* RFC 9260 §3.1: port 0 is never valid; the packet must be for us. */
-    if (h.src_port == 0 || h.dst_port == 0 || h.dst_port != ep->cfg.local_port) {
+    if (h.src_port == 0 || h.dst_port == 0 ||
+        (h.dst_port != ep->cfg.local_port && !ep->cfg.serve_any_port)) {
         ep->ctr.drop_malformed++;
         return BRAID_ERR_INVAL;
     }
@@ -565,6 +566,30 @@ int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *inf
         if (a->id == id)
             return recv_from(ep, a, info, buf, cap);
     return BRAID_ERR_NOTFOUND;
+}
+
+int braid_assoc_peek(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
+                     size_t cap)
+{
+    braid_assoc *a = find_id(ep, id);
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    braid_rx_msg *m = a->rx_init ? braid_reasm_peek(&a->reasm) : NULL;
+    if (!m)
+        return BRAID_ERR_AGAIN;
+    memset(info, 0, sizeof *info);
+    info->assoc = a->id;
+    info->sid = m->sid;
+    info->ssn = m->ssn;
+    info->mid = m->mid;
+    info->tsn = m->tsn;
+    info->ppid = m->ppid;
+    info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
+    info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+    size_t n = braid_rx_msg_peek(m, buf, cap);
+    if (!m->partial && m->read_off + n == m->len)
+        info->flags |= BRAID_RECV_EOR;
+    return (int)n;
 }
 
 int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id)

@@ -882,6 +882,21 @@ size_t braid_rx_msg_read(braid_rx_msg *m, void *buf, size_t cap)
     return done;
 }
 
+size_t braid_rx_msg_peek(const braid_rx_msg *m, void *buf, size_t cap)
+{
+    uint8_t *out = buf;
+    size_t done = 0, pos = m->rd_pos_;
+    for (const braid_rx_frag *f = m->rd_frag_; f && done < cap; f = f->next, pos = 0) {
+        size_t n = f->len - pos;
+        if (n > cap - done)
+            n = cap - done;
+        if (n)
+            memcpy(out + done, f->data + pos, n);
+        done += n;
+    }
+    return done;
+}
+
 bool braid_rx_msg_done(const braid_rx_msg *m)
 {
     return !m->partial && m->read_off == m->len;

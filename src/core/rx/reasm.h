@@ -136,6 +136,8 @@ bool braid_reasm_readable(const braid_reasm *r);
  * braid_reasm_bytes drops). Returns the bytes copied (0 when nothing more is
  * available now). */
 size_t braid_rx_msg_read(braid_rx_msg *m, void *buf, size_t cap);
+/* The same bytes braid_rx_msg_read would copy, left in place (MSG_PEEK). */
+size_t braid_rx_msg_peek(const braid_rx_msg *m, void *buf, size_t cap);
 /* True once m is complete and all of it has been read: the read that got
  * here returned its last piece (end of record). */
 bool braid_rx_msg_done(const braid_rx_msg *m);

@@ -1,0 +1,902 @@
+/*
+ * The world: every braid socket, stack and transport of the process, and
+ * the one lock that guards them.
+ *
+ * Transports belong to the process, as kernel SCTP has one UDP tunnel
+ * socket per host: one UDP socket per encapsulation port (dual-stack,
+ * bound to the wildcard, IP_PKTINFO so each path keeps its own local
+ * address) and, for raw IP, one socket per family. Every stack sends and
+ * receives through them. A packet is demultiplexed by its SCTP destination
+ * port (the port table), then by the core endpoint (peer address, port and
+ * verification tag). A packet for a port no stack serves goes to the
+ * refuser, a core endpoint that answers for every port and accepts nothing:
+ * an INIT gets an ABORT (RFC 9260 §8.4 item 3), as Linux answers.
+ *
+ * Packets between stacks of one process never touch the kernel: a packet
+ * whose destination is a local address at one of our own UDP ports is read
+ * by the receiving stack within the call that produced it, and what that
+ * stack answers is read back the same way (the flush queue), so a
+ * handshake, a delivery or a SHUTDOWN between two sockets of the process
+ * is done when the call that started it returns, as on Linux.
+ *
+ * Locking, in one paragraph: one mutex (W.lock) guards all of src/api.
+ * Every call takes it in bs_get and gives it back in bs_put, and never
+ * blocks while holding it: a call that must wait (world_wait) settles the
+ * readiness tokens, lets go of the lock and polls its own descriptor, the
+ * transports and the next timer. The background thread serves timers and
+ * traffic while no call is inside; it never waits for the lock (trylock):
+ * when a call is inside, it leaves the transports to that call, which reads
+ * them on its way out (bg_pending). Taking the lock twice in one thread
+ * aborts with a message (no silent deadlock).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Stack flushes one call may run for in-process delivery before the rest
+ * is left to the next call (or the background thread): a bound on the work
+ * of one call, not on traffic. */
+#define WORLD_FLUSH_ROUNDS 4096
+
+static struct {
+    pthread_mutex_t lock;
+    bstack *stacks;
+    btrans *trans;
+    bstack *ports[65536]; /* SCTP port -> stacks (newest first) */
+    bstack *refuser;
+    uint8_t *rxbuf;
+    braid_io_pkt rx[BRAID_API_BATCH];
+    bstack *flushq, *flushq_tail;
+    bool flushing;
+    bstack *dirty;
+    unsigned waiters; /* calls polling the transports themselves */
+    atomic_bool bg_pending;
+    uint64_t last_rx;
+    uint64_t next_expiry; /* as of the last pump (the lazy path's check) */
+    int wake_fd;
+    bool bg_running;
+    uint32_t next_assoc_id;
+    /* local addresses (for in-process delivery) */
+    braid_addr locals[64];
+    unsigned n_locals;
+    uint64_t locals_at;
+} W = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
+
+static _Thread_local bool t_held;
+
+void world_lock(void)
+{
+    if (t_held) {
+        fprintf(stderr, "braid: internal error: the world lock taken twice by one thread\n");
+        abort();
+    }
+    pthread_mutex_lock(&W.lock);
+    t_held = true;
+}
+
+static bool world_trylock(void)
+{
+    if (pthread_mutex_trylock(&W.lock) != 0)
+        return false;
+    t_held = true;
+    return true;
+}
+
+void world_unlock(void)
+{
+    t_held = false;
+    pthread_mutex_unlock(&W.lock);
+}
+
+void world_assert_held(void)
+{
+    if (!t_held) {
+        fprintf(stderr, "braid: internal error: world state touched without its lock\n");
+        abort();
+    }
+}
+
+uint32_t world_assoc_id(void)
+{
+    /* as Linux (idr_alloc_cyclic from SCTP_ALL_ASSOC + 1): ids are unique
+     * in the process and are not reused until the counter wraps */
+    if (W.next_assoc_id < BRAID_ASSOC_ID_FIRST)
+        W.next_assoc_id = BRAID_ASSOC_ID_FIRST;
+    return W.next_assoc_id++;
+}
+
+void bg_kick(void)
+{
+    if (W.wake_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(W.wake_fd, &one, sizeof one);
+        (void)r;
+    }
+}
+
+/* ---- stacks and the port table ---- */
+
+void world_add_stack(bstack *st)
+{
+    world_assert_held();
+    st->next = W.stacks;
+    W.stacks = st;
+}
+
+static void port_unlink(bstack *st)
+{
+    if (!st->has_port)
+        return;
+    bstack **pp = &W.ports[st->reg_port];
+    while (*pp && *pp != st)
+        pp = &(*pp)->port_next;
+    if (*pp)
+        *pp = st->port_next;
+    st->has_port = false;
+}
+
+void world_remove_stack(bstack *st)
+{
+    world_assert_held();
+    bstack **pp = &W.stacks;
+    while (*pp && *pp != st)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = st->next;
+    port_unlink(st);
+    for (bstack **q = &W.flushq; *q;) {
+        if (*q == st) {
+            *q = st->flush_next;
+            continue;
+        }
+        W.flushq_tail = *q;
+        q = &(*q)->flush_next;
+    }
+    if (!W.flushq)
+        W.flushq_tail = NULL;
+    for (bstack **q = &W.dirty; *q; q = &(*q)->dirty_next)
+        if (*q == st) {
+            *q = st->dirty_next;
+            break;
+        }
+}
+
+/* A port is in use when a stack with sockets holds it; stacks whose
+ * sockets are all closed (shutdowns lingering) do not keep it from a new
+ * one, and packets of their associations still find them (demux). */
+int stack_reserve_port(bstack *st, uint16_t port)
+{
+    world_assert_held();
+    for (bstack *o = W.ports[port]; o; o = o->port_next)
+        if (o != st && o->socks)
+            return -EADDRINUSE;
+    port_unlink(st);
+    st->cfg.local_port = port;
+    st->reg_port = port;
+    st->port_next = W.ports[port];
+    W.ports[port] = st;
+    st->has_port = true;
+    return 0;
+}
+
+/* The stack a packet is for: by SCTP destination port; among stacks of one
+ * port, the one with an association with the sender, else the newest. */
+static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, bool udp)
+{
+    if (len < 12)
+        return NULL;
+    uint16_t dport = (uint16_t)(pkt[2] << 8 | pkt[3]);
+    uint16_t sport = (uint16_t)(pkt[0] << 8 | pkt[1]);
+    bstack *first = NULL;
+    for (bstack *st = W.ports[dport]; st; st = st->port_next) {
+        if (!st->ep)
+            continue;
+        if (!first)
+            first = st;
+        if (!st->port_next && st == first)
+            return st; /* the common case: one stack */
+        if (braid_find_assoc(st->ep, &path->remote, sport))
+            return st;
+    }
+    /* Over UDP the port is this process's alone: nobody serves that SCTP
+     * port, so it is refused. A raw socket sees every SCTP packet of the
+     * host, which another process may serve: silence. */
+    return first ? first : udp ? W.refuser : NULL;
+}
+
+/* ---- local addresses: where in-process delivery applies ---- */
+
+static bool addr_unset(const braid_addr *a)
+{
+    static const uint8_t zero[16];
+    return a->family == 0 || !memcmp(a->ip, zero, a->family == 4 ? 4 : 16);
+}
+
+static bool is_loopback(const braid_addr *a)
+{
+    static const uint8_t lo6[16] = {[15] = 1};
+    return (a->family == 4 && a->ip[0] == 127) || (a->family == 6 && !memcmp(a->ip, lo6, 16));
+}
+
+static void locals_refresh(uint64_t now)
+{
+    if (W.locals_at && now - W.locals_at < 1000000000ull)
+        return;
+    W.locals_at = now;
+    W.n_locals = 0;
+    struct ifaddrs *ifa = NULL;
+    if (getifaddrs(&ifa) != 0)
+        return;
+    for (struct ifaddrs *i = ifa; i && W.n_locals < 64; i = i->ifa_next) {
+        if (!i->ifa_addr)
+            continue;
+        braid_addr *a = &W.locals[W.n_locals];
+        memset(a, 0, sizeof *a);
+        if (i->ifa_addr->sa_family == AF_INET) {
+            a->family = 4;
+            memcpy(a->ip, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            a->family = 6;
+            memcpy(a->ip, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+        } else {
+            continue;
+        }
+        W.n_locals++;
+    }
+    freeifaddrs(ifa);
+}
+
+static bool is_local(const braid_addr *a, uint64_t now)
+{
+    if (is_loopback(a))
+        return true;
+    locals_refresh(now);
+    for (unsigned i = 0; i < W.n_locals; i++)
+        if (W.locals[i].family == a->family &&
+            !memcmp(W.locals[i].ip, a->ip, a->family == 4 ? 4 : 16))
+            return true;
+    return false;
+}
+
+bool world_addr_local(const braid_addr *a)
+{
+    W.locals_at = 0; /* bind: look again */
+    return is_local(a, braid_now_ns());
+}
+
+/* ---- transports ---- */
+
+static btrans *trans_find(braid_io_kind kind, int family, uint16_t port)
+{
+    for (btrans *t = W.trans; t; t = t->next)
+        if (t->kind == kind && (kind != BRAID_IO_RAW || t->family == family) &&
+            (kind == BRAID_IO_RAW || t->port == port))
+            return t;
+    return NULL;
+}
+
+static void trans_free(btrans *t)
+{
+    braid_io_close(t->io);
+    free(t->txbuf);
+    free(t);
+}
+
+static int trans_open(braid_io_kind kind, int family, uint16_t port, bool is_default, btrans **out)
+{
+    btrans *t = calloc(1, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    t->kind = kind;
+    t->family = family;
+    t->is_default = is_default;
+    int rc = braid_io_open(&t->io, kind, family, NULL, 0, kind == BRAID_IO_RAW ? 0 : port);
+    if (rc < 0 && kind != BRAID_IO_RAW && family == 6)
+        rc = braid_io_open(&t->io, kind, 4, NULL, 0, port); /* IPv6 off on this host */
+    if (rc < 0) {
+        if (rc == -EADDRINUSE && kind == BRAID_IO_UDP)
+            fprintf(stderr,
+                    "braid: UDP port %u is taken by another process on this host; give this "
+                    "one another encapsulation port (environment BRAID_UDP_PORT=N, or "
+                    "setsockopt BRAID_SCTP_LOCAL_UDP_PORT on the socket before listen)\n",
+                    port);
+        free(t);
+        return rc;
+    }
+    t->port = braid_io_local_port(t->io);
+    /* Right-sized kernel buffers: a burst the SCTP windows allow must not
+     * overflow the UDP socket (that would be loss, and a retransmission). */
+    braid_io_set_bufs(t->io, 8 << 20, 8 << 20);
+    braid_io_set_gro(t->io, true); /* trains of datagrams in one receive */
+    t->txbuf = malloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
+    if (!W.rxbuf)
+        W.rxbuf = malloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
+    if (!t->txbuf || !W.rxbuf) {
+        trans_free(t);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < BRAID_API_BATCH; i++) {
+        t->tx[i].data = t->txbuf + (size_t)i * BRAID_API_PKT_CAP;
+        t->tx[i].cap = BRAID_API_PKT_CAP;
+        W.rx[i].data = W.rxbuf + (size_t)i * BRAID_API_PKT_CAP;
+        W.rx[i].cap = BRAID_API_PKT_CAP;
+    }
+    t->next = W.trans;
+    W.trans = t;
+    *out = t;
+    return 0;
+}
+
+static int trans_get(braid_io_kind kind, int family, uint16_t port, bool is_default, btrans **out)
+{
+    btrans *t = trans_find(kind, family, port);
+    if (!t && kind != BRAID_IO_RAW && !port && !is_default) {
+        /* a socket that only connects: the process's ephemeral port */
+        for (btrans *x = W.trans; x && !t; x = x->next)
+            if (x->kind == kind && !x->is_default)
+                t = x;
+    }
+    if (!t) {
+        int rc = trans_open(kind, family, port, is_default, &t);
+        if (rc < 0)
+            return rc;
+    }
+    t->refs++;
+    *out = t;
+    return 0;
+}
+
+static void refuser_start(void);
+
+/* The transport of a stack that starts: RFC 6951 §5.1, a listener takes
+ * the well-known UDP port (9899 or $BRAID_UDP_PORT), a socket that only
+ * connects the process's ephemeral one; BRAID_SCTP_LOCAL_UDP_PORT names
+ * one. Raw IP: the socket of each family. */
+int trans_attach(bstack *st, bool listener)
+{
+    world_assert_held();
+    int rc;
+    if (st->io_kind == BRAID_IO_RAW) {
+        rc = trans_get(BRAID_IO_RAW, st->family == AF_INET6 ? 6 : 4, 0, true, &st->tr);
+        if (rc == 0 && st->family == AF_INET6 && !st->tr2 &&
+            trans_get(BRAID_IO_RAW, 4, 0, true, &st->tr2) < 0)
+            st->tr2 = NULL; /* IPv4-mapped peers then unreachable */
+    } else {
+        uint16_t port = st->udp_port;
+        bool dflt = false;
+        if (!port && listener) {
+            port = braid_io_default_udp_port();
+            dflt = true;
+        }
+        btrans *old = st->tr;
+        if (old && (old->port == port || (!port && !dflt)))
+            return 0;
+        rc = trans_get(st->io_kind, 6, port, dflt, &st->tr);
+        if (rc == 0 && old)
+            old->refs--; /* its associations' packets still find the stack */
+    }
+    if (rc < 0)
+        st->tr = NULL;
+    else
+        refuser_start();
+    return rc;
+}
+
+void trans_release(bstack *st)
+{
+    btrans *ts[2] = {st->tr, st->tr2};
+    st->tr = st->tr2 = NULL;
+    for (int i = 0; i < 2; i++) {
+        btrans *t = ts[i];
+        if (!t || --t->refs)
+            continue;
+        btrans **pp = &W.trans;
+        while (*pp && *pp != t)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = t->next;
+        /* what is still queued leaves now (the last ABORTs, SHUTDOWN COMPLETEs) */
+        if (t->n_tx)
+            braid_io_send(t->io, t->tx, t->n_tx);
+        trans_free(t);
+    }
+}
+
+static void trans_send(btrans *t)
+{
+    if (!t->n_tx)
+        return;
+    int sent = braid_io_send(t->io, t->tx, t->n_tx);
+    if (sent <= 0) {
+        if (sent < 0) /* a hard error: the packets are lost; SCTP retransmits */
+            t->n_tx = 0;
+        return; /* would block: they stay for the next flush */
+    }
+    /* keep the unsent tail at the front (swap buffers, no copy) */
+    unsigned left = t->n_tx - (unsigned)sent;
+    for (unsigned i = 0; i < left; i++) {
+        braid_io_pkt x = t->tx[i];
+        t->tx[i] = t->tx[(unsigned)sent + i];
+        t->tx[(unsigned)sent + i] = x;
+    }
+    t->n_tx = left;
+}
+
+/* The transport a packet leaves through: the one whose UDP port its path's
+ * local address names (an association set up on another of the stack's
+ * transports), else the stack's own. */
+static btrans *trans_for_path(const bstack *st, const braid_path *p)
+{
+    if (st->io_kind == BRAID_IO_RAW)
+        return (p->remote.family == 4 && st->tr2) ? st->tr2 : st->tr;
+    if (st->tr && p->local.udp_port && p->local.udp_port != st->tr->port) {
+        btrans *t = trans_find(st->io_kind, 6, p->local.udp_port);
+        if (t)
+            return t;
+    }
+    if (st->refuser || !st->tr) { /* answers leave where the packet came in */
+        btrans *t = p->local.udp_port ? trans_find(BRAID_IO_UDP, 6, p->local.udp_port) : NULL;
+        if (!t && W.trans)
+            t = trans_find(BRAID_IO_RAW, p->remote.family, 0);
+        return t ? t : W.trans;
+    }
+    return st->tr;
+}
+
+/* ---- the refuser ---- */
+
+static void refuser_start(void)
+{
+    if (W.refuser)
+        return;
+    bstack *r = stack_new(AF_INET6);
+    if (!r)
+        return;
+    r->refuser = true;
+    r->cfg.local_port = 1;
+    r->cfg.serve_any_port = 1;
+    if (braid_endpoint_new(&r->ep, &r->cfg, &r->hooks) < 0) {
+        stack_free(r);
+        return;
+    }
+    braid_endpoint_set_accept(r->ep, 0);
+    W.refuser = r;
+}
+
+/* ---- input and output ---- */
+
+static void flushq_add(bstack *st)
+{
+    if (st->in_flushq)
+        return;
+    st->in_flushq = true;
+    st->flush_next = NULL;
+    if (W.flushq_tail)
+        W.flushq_tail->flush_next = st;
+    else
+        W.flushq = st;
+    W.flushq_tail = st;
+}
+
+void stack_mark(bstack *st)
+{
+    if (st->in_dirty || st->refuser)
+        return;
+    st->in_dirty = true;
+    st->dirty_next = W.dirty;
+    W.dirty = st;
+}
+
+/* One packet for st (read, its events turned into socket state, its output
+ * queued for the flush). */
+static void deliver(bstack *st, const braid_path *path, const uint8_t *pkt, size_t len,
+                    uint64_t now)
+{
+    braid_endpoint_read_pkt(st->ep, path, pkt, len, now);
+    if (!st->refuser)
+        stack_dispatch_events(st);
+    flushq_add(st);
+    stack_mark(st);
+}
+
+/* A packet st built for a destination inside this process: read by the
+ * receiving stack now (it is traced as if it had crossed the sockets). */
+static void hand_over(btrans *out, btrans *in, braid_io_pkt *p, uint64_t now)
+{
+    braid_io_pkt r = *p;
+    r.seg = 0;
+    r.path.local = p->path.remote;
+    r.path.remote = p->path.local;
+    if (addr_unset(&r.path.remote)) {
+        /* the kernel's source for a local destination is that address */
+        r.path.remote = p->path.remote;
+    }
+    r.path.remote.udp_port = out->port;
+    r.path.local.udp_port = in->port;
+    if (r.path.remote.family != r.path.local.family) { /* IPv4-mapped mix: as the kernel */
+        r.path.remote = r.path.local;
+        r.path.remote.udp_port = out->port;
+    }
+    braid_io_pkt o = *p;
+    o.path.local = r.path.remote;
+    braid_io_trace(out->io, true, &o, 1);
+    braid_io_trace(in->io, false, &r, 1);
+    bstack *dst = demux(&r.path, r.data, r.len, in->kind == BRAID_IO_UDP);
+    if (dst)
+        deliver(dst, &r.path, r.data, r.len, now);
+}
+
+/* The transport of ours that a destination names, if it is in-process. */
+static btrans *local_dest(const bstack *st, const braid_addr *a, uint64_t now)
+{
+    btrans *t = NULL;
+    if (st->io_kind == BRAID_IO_RAW)
+        t = trans_find(BRAID_IO_RAW, a->family, 0);
+    else if (a->udp_port)
+        t = trans_find(st->io_kind, 6, a->udp_port);
+    if (st->io_kind == BRAID_IO_INPROC)
+        return t; /* every INPROC destination is in the process */
+    if (!t || !is_local(a, now))
+        return NULL;
+    return t;
+}
+
+static void flush_one(bstack *st, uint64_t now)
+{
+    if (!st->ep)
+        return;
+    for (;;) {
+        btrans *t = st->tr ? st->tr : W.trans;
+        if (!t)
+            return;
+        if (t->n_tx == BRAID_API_BATCH) {
+            trans_send(t);
+            if (t->n_tx == BRAID_API_BATCH)
+                return; /* the socket is full: the engine keeps its data */
+        }
+        braid_io_pkt *p = &t->tx[t->n_tx];
+        int n = braid_endpoint_write_pkt(st->ep, &p->path, p->data, p->cap, now);
+        if (n <= 0)
+            break;
+        p->len = (size_t)n;
+        p->seg = 0;
+        btrans *out = trans_for_path(st, &p->path);
+        btrans *in = local_dest(st, &p->path.remote, now);
+        if (in) {
+            hand_over(out, in, p, now);
+            continue;
+        }
+        if (out == t) {
+            t->n_tx++;
+            continue;
+        }
+        if (out->n_tx == BRAID_API_BATCH)
+            trans_send(out);
+        if (out->n_tx < BRAID_API_BATCH) { /* rare: another transport of the stack */
+            braid_io_pkt *q = &out->tx[out->n_tx++];
+            memcpy(q->data, p->data, p->len);
+            q->len = p->len;
+            q->path = p->path;
+            q->seg = 0;
+        }
+    }
+    /* writing may end associations (SEND_FAILED, their last events) */
+    if (!st->refuser)
+        stack_dispatch_events(st);
+}
+
+static void send_all(void)
+{
+    for (btrans *t = W.trans; t; t = t->next)
+        trans_send(t);
+}
+
+/* Runs the flush queue: each stack's output, in-process packets read by
+ * their receivers (who may answer, and so on). */
+static void run_flushq(uint64_t now)
+{
+    if (W.flushing)
+        return; /* the outer flush gets to it */
+    W.flushing = true;
+    for (unsigned round = 0; W.flushq && round < WORLD_FLUSH_ROUNDS; round++) {
+        bstack *st = W.flushq;
+        W.flushq = st->flush_next;
+        if (!W.flushq)
+            W.flushq_tail = NULL;
+        st->in_flushq = false;
+        flush_one(st, now);
+    }
+    send_all();
+    W.flushing = false;
+    if (W.flushq)
+        bg_kick(); /* left over: the background thread goes on */
+}
+
+void stack_flush(bstack *st, uint64_t now)
+{
+    world_assert_held();
+    if (!st->ep)
+        return;
+    flushq_add(st);
+    stack_mark(st);
+    run_flushq(now);
+}
+
+static uint64_t world_next_expiry(void)
+{
+    uint64_t next = BRAID_TIME_NEVER;
+    for (bstack *st = W.stacks; st; st = st->next)
+        if (st->ep) {
+            uint64_t x = braid_endpoint_next_expiry(st->ep);
+            if (x < next)
+                next = x;
+        }
+    return next;
+}
+
+static void pump_input(uint64_t now)
+{
+    for (btrans *t = W.trans; t; t = t->next) {
+        for (int round = 0; round < 64; round++) {
+            int n = braid_io_recv(t->io, W.rx, BRAID_API_BATCH);
+            if (n <= 0)
+                break;
+            /* Each packet is a transmit opportunity of its own: a SACK every
+             * second DATA packet (RFC 9260 §6.2) and the data a SACK
+             * releases (Max.Burst per SACK, §6.1 D) are built right after
+             * it, and leave together at the end of the batch. */
+            W.flushing = true;
+            for (int i = 0; i < n; i++) {
+                const braid_io_pkt *p = &W.rx[i];
+                size_t off = 0;
+                do { /* a train of datagrams (UDP GRO): each one an SCTP packet */
+                    size_t l = braid_io_seg_len(p, off);
+                    bstack *st = demux(&p->path, p->data + off, l, t->kind == BRAID_IO_UDP);
+                    if (st) {
+                        deliver(st, &p->path, p->data + off, l, now);
+                        flush_one(st, now);
+                    }
+                    off += l;
+                } while (off < p->len);
+            }
+            W.flushing = false;
+            run_flushq(now);
+            if (n < BRAID_API_BATCH)
+                break;
+        }
+    }
+}
+
+void world_pump(uint64_t now)
+{
+    world_assert_held();
+    W.last_rx = now;
+    pump_input(now);
+    for (bstack *st = W.stacks; st; st = st->next) {
+        if (!st->ep || braid_endpoint_next_expiry(st->ep) > now)
+            continue;
+        braid_endpoint_handle_expiry(st->ep, now);
+        if (!st->refuser)
+            stack_dispatch_events(st);
+        flushq_add(st);
+        stack_mark(st);
+    }
+    run_flushq(now);
+    W.next_expiry = world_next_expiry();
+}
+
+/* The send path's pump: reading the transports costs a system call, so a
+ * stream of small sends looks at them at most every 20 us (a full send
+ * buffer or a due timer always does). */
+void world_pump_lazy(uint64_t now)
+{
+    if (now - W.last_rx >= 20000 || W.next_expiry <= now)
+        world_pump(now);
+}
+
+/* ---- readiness ---- */
+
+void world_settle(void)
+{
+    while (W.dirty) {
+        bstack *st = W.dirty;
+        W.dirty = st->dirty_next;
+        st->in_dirty = false;
+        stack_update_ready(st);
+    }
+}
+
+static bool any_unsent(void)
+{
+    for (btrans *t = W.trans; t; t = t->next)
+        if (t->n_tx)
+            return true;
+    return false;
+}
+
+static unsigned trans_fds(struct pollfd *pf, unsigned max)
+{
+    unsigned n = 0;
+    for (btrans *t = W.trans; t; t = t->next) {
+        int fds[2];
+        int nf = braid_io_fds(t->io, fds, 2);
+        for (int i = 0; i < nf && n < max; i++) {
+            pf[n].fd = fds[i];
+            pf[n].events = POLLIN;
+            pf[n].revents = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+static int ms_until(uint64_t until, uint64_t now)
+{
+    if (until == BRAID_TIME_NEVER)
+        return -1;
+    if (until <= now)
+        return 0;
+    uint64_t ms = (until - now + 999999) / 1000000;
+    return ms > 3600000 ? 3600000 : (int)ms;
+}
+
+int world_wait(bsock *s, short events, uint64_t deadline)
+{
+    world_assert_held();
+    struct pollfd pf[17];
+    /* A thread waiting in accept() (one-to-one listener) only needs its
+     * token: it leaves the transports to threads blocked on associations
+     * (or to the background thread), so one packet does not wake two. */
+    bool reader = !(s->type == SOCK_STREAM && s->listening);
+    unsigned n = reader ? trans_fds(pf, 16) : 0;
+    pf[n].fd = s->fd;
+    pf[n].events = events;
+    pf[n].revents = 0;
+    n++;
+    world_settle(); /* other threads may be waiting on their tokens */
+    uint64_t now = braid_now_ns();
+    uint64_t until = world_next_expiry();
+    if (deadline && deadline < until)
+        until = deadline;
+    if (W.flushq)
+        until = now;
+    else if (any_unsent() && now + 1000000 < until)
+        until = now + 1000000; /* blocked output: retry soon */
+    if (reader)
+        W.waiters++;
+    world_unlock();
+    int rc = poll(pf, n, ms_until(until, now));
+    int err = errno;
+    world_lock();
+    if (reader)
+        W.waiters--;
+    if (rc < 0 && err == EINTR)
+        return -EINTR;
+    if (deadline && braid_now_ns() >= deadline)
+        return -ETIMEDOUT;
+    return 0;
+}
+
+void world_leave(void)
+{
+    if (atomic_exchange_explicit(&W.bg_pending, false, memory_order_acq_rel))
+        world_pump(braid_now_ns());
+    else if (W.flushq)
+        run_flushq(braid_now_ns());
+    world_settle();
+}
+
+/* ---- the background thread ---- */
+
+static bool stack_done(bstack *st, uint64_t now)
+{
+    return !st->socks && st->orphan_since && !st->users && !st->refuser &&
+           (!st->ep || !braid_endpoint_busy(st->ep) || now - st->orphan_since > 120000000000ull);
+}
+
+static void reap(uint64_t now)
+{
+    bstack *nx;
+    for (bstack *st = W.stacks; st; st = nx) {
+        nx = st->next;
+        if (stack_done(st, now))
+            stack_free(st);
+    }
+}
+
+static void *bg_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct pollfd pf[17];
+        unsigned n = 0;
+        pf[n].fd = W.wake_fd;
+        pf[n].events = POLLIN;
+        pf[n].revents = 0;
+        n++;
+        int timeout;
+        if (!world_trylock()) {
+            /* a call is inside: it reads the transports on its way out */
+            atomic_store_explicit(&W.bg_pending, true, memory_order_release);
+            timeout = 1;
+        } else {
+            uint64_t now = braid_now_ns();
+            uint64_t next = world_next_expiry();
+            if (W.waiters) {
+                /* a call reads the transports now; look again in 5 ms in
+                 * case it has left without another taking over */
+                if (now + 5000000 < next)
+                    next = now + 5000000;
+            } else {
+                n += trans_fds(pf + n, 16);
+            }
+            if (W.flushq)
+                next = now;
+            else if (any_unsent() && now + 1000000 < next)
+                next = now + 1000000;
+            for (bstack *st = W.stacks; st; st = st->next)
+                if (!st->socks && st->orphan_since && now + 100000000 < next)
+                    next = now + 100000000; /* lingering stacks: check them */
+            timeout = ms_until(next, now);
+            world_unlock();
+        }
+        poll(pf, n, timeout);
+        if (pf[0].revents & POLLIN) {
+            uint64_t v;
+            ssize_t r = read(W.wake_fd, &v, sizeof v);
+            (void)r;
+        }
+        if (!world_trylock()) {
+            atomic_store_explicit(&W.bg_pending, true, memory_order_release);
+            continue;
+        }
+        uint64_t now = braid_now_ns();
+        if (!W.waiters || W.flushq)
+            world_pump(now);
+        reap(now);
+        world_settle();
+        world_unlock();
+    }
+    return NULL;
+}
+
+void world_start_bg(void)
+{
+    world_assert_held();
+    if (W.bg_running)
+        return;
+    W.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, bg_main, NULL) == 0)
+        W.bg_running = true;
+    pthread_attr_destroy(&at);
+}
+
+/* Waits (the background thread working meanwhile) until no stack has an
+ * association still up or shutting down, or the deadline passes. */
+void stack_linger_all(uint64_t deadline)
+{
+    for (;;) {
+        world_lock();
+        bool busy = false;
+        for (bstack *st = W.stacks; st && !busy; st = st->next)
+            busy = st->ep && !st->refuser && braid_endpoint_busy(st->ep);
+        world_unlock();
+        if (!busy || braid_now_ns() >= deadline)
+            return;
+        bg_kick();
+        poll(NULL, 0, 2);
+    }
+}
