@@ -71,6 +71,7 @@ void braid_assoc_free(braid_assoc *a)
     braid_endpoint *ep = a->ep;
     rx_tx_free(a);
     braid_free(&ep->mem, a->cookie, a->cookie_len);
+    braid_free(&ep->mem, a->unrec_params, a->unrec_params_len);
     if (a->prev)
         a->prev->next = a->next;
     else
