@@ -75,6 +75,7 @@ void braid_assoc_free(braid_assoc *a)
     braid_endpoint *ep = a->ep;
     rx_tx_free(a);
     braid_free(&ep->mem, a->cookie, a->cookie_len);
+    braid_free(&ep->mem, a->unrec_params, a->unrec_params_len);
     if (a->prev)
         a->prev->next = a->next;
     else
@@ -916,10 +917,30 @@ static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
     }
 }
 
-/* Counts an error against the association (§8.1); true if it is now lost. */
+/* Why an association ends on its error counter: the text of the ABORT's
+ * Protocol Violation cause. */
+static const char max_retrans_text[] = "Association.Max.Retrans exceeded: peer unreachable";
+_Static_assert(sizeof max_retrans_text - 1 <= BRAID_ABORT_INFO_MAX, "ABORT text too long");
+
+/* Counts an error against the association (§8.1: T3-rtx, unanswered
+ * HEARTBEATs, T2-shutdown); true if it is now lost. */
 static bool assoc_error(braid_assoc *a)
 {
     if (++a->error_count > a->ep->cfg.assoc_max_retrans) {
+        /* RFC 9260 §8.1: past Association.Max.Retrans the peer is
+         * unreachable and the association is closed. An ABORT with a
+         * Protocol Violation cause (§3.3.10.13, §9.1) tells the peer at
+         * once, should it hear us after all, rather than leaving it to its
+         * own timers: Linux does so (sctp_cmd_assoc_failed,
+         * sctp_make_violation_max_retrans), so does usrsctp
+         * (sctp_threshold_management). It is sent with the peer's tag, T
+         * bit clear (§8.5.1), to the primary path (or the first active one,
+         * output.c choose_dest) before the TCB goes; COMM_LOST keeps error
+         * 0, as on Linux (SCTP_ERROR_NO_ERROR). */
+        a->ctl |= CTL_ABORT;
+        a->abort_cause = BRAID_CAUSE_PROTOCOL_VIOLATION;
+        memcpy(a->abort_info, max_retrans_text, sizeof max_retrans_text - 1);
+        a->abort_info_len = (uint16_t)(sizeof max_retrans_text - 1);
         braid_assoc_lost(a, 0, NULL, 0);
         return true;
     }
@@ -993,6 +1014,11 @@ void braid_assoc_timers(braid_assoc *a, uint64_t now)
          * after Max.Init.Retransmits */
         a->t1_at = BRAID_TIME_NEVER;
         if (++a->init_retrans > ep->cfg.max_init_retrans) {
+            /* §5.1, §8.1 (Max.Init.Retransmits): the attempt ends with
+             * CANT_STR_ASSOC and nothing on the wire, as on Linux
+             * (sctp_sf_t1_init_timer_expire / sctp_sf_t1_cookie_timer_expire
+             * -> sctp_cmd_init_failed: no ABORT); in COOKIE-WAIT the peer's
+             * tag is not even known */
             braid_assoc_lost(a, 0, NULL, 0);
             return;
         }

@@ -161,9 +161,6 @@ static void write_common_params(braid_endpoint *ep, braid_wr *w, uint32_t preser
     }
 }
 
-/* Peer addresses from an INIT / INIT ACK plus the packet's source (§5.1.2).
- * Returns 0, or <0 when a parameter asks to stop (§3.2.1 upper bits 00/01)
- * with *unrec set for reporting. */
 /* most a Cookie Preservative may add to a cookie's life (see below) */
 #define BRAID_COOKIE_PRESERVE_MAX_NS 60000000000ull
 
@@ -175,10 +172,11 @@ typedef struct init_info {
     uint32_t adaptation;
     const uint8_t *cookie;
     size_t cookie_len;
-    /* unrecognized parameters to report (§3.2.1), raw TLVs */
-    uint8_t unrec[256];
+    /* unrecognized parameters to report (§3.2.1 upper bits 01 and 11):
+     * the raw TLVs one after the other, each padded but maybe the last */
+    uint8_t unrec[BRAID_UNREC_PARAMS_MAX];
     size_t unrec_len;
-    bool stop;
+    bool stop; /* a parameter with upper bits 00 or 01 ended the processing */
     bool host_name; /* a Host Name Address parameter (§3.3.2.1.4: refused) */
 } init_info;
 
@@ -191,6 +189,25 @@ static void add_addr(init_info *ii, const braid_addr *a)
         ii->addrs[ii->n_addrs++] = *a;
 }
 
+/* Keeps an unrecognized parameter for the report (§3.2.2), as received:
+ * type, length, value and its padding (when the chunk has it). One that
+ * does not fit is left out: §6.10 lets an INIT ACK omit some, and an ERROR
+ * is only a SHOULD. */
+static void keep_unrec(init_info *ii, const braid_init_chunk *ic, const braid_tlv *t)
+{
+    size_t n = braid_pad4(t->length);
+    if (n > (size_t)(ic->params + ic->params_len - t->raw))
+        n = t->length; /* the last parameter, its padding left out */
+    if (ii->unrec_len + n <= sizeof ii->unrec) {
+        memcpy(ii->unrec + ii->unrec_len, t->raw, n);
+        ii->unrec_len += n;
+    }
+}
+
+/* Reads the parameters of an INIT / INIT ACK: peer addresses plus the
+ * packet's source (§5.1.2), Cookie Preservative, Adaptation Layer
+ * Indication, State Cookie, Host Name Address, and the unrecognized ones to
+ * report. Returns 0, or <0 for a framing error. */
 static int scan_params(const braid_init_chunk *ic, const braid_path *path, init_info *ii)
 {
     memset(ii, 0, sizeof *ii);
@@ -201,6 +218,20 @@ static int scan_params(const braid_init_chunk *ic, const braid_path *path, init_
     braid_tlv_iter_init(&it, ic->params, ic->params_len);
     while ((rc = braid_tlv_iter_next(&it, &t)) > 0) {
         braid_param p;
+        if (ii->stop) {
+            /* RFC 9260 §3.2.1 (00, 01): "do not process any further
+             * parameters within this chunk", but "no processing already
+             * done is rolled back" and the chunk is still answered ("in
+             * all four cases, an INIT ACK or COOKIE ECHO chunk is sent").
+             * The COOKIE ECHO needs the State Cookie, the INIT ACK's one
+             * mandatory parameter (§3.3.3): it is taken wherever it is;
+             * nothing else after the stop is. */
+            if (t.type == BRAID_PARAM_STATE_COOKIE && !ii->cookie) {
+                ii->cookie = t.value;
+                ii->cookie_len = t.value_len;
+            }
+            continue;
+        }
         switch (t.type) {
         case BRAID_PARAM_IPV4:
         case BRAID_PARAM_IPV6:
@@ -240,21 +271,14 @@ static int scan_params(const braid_init_chunk *ic, const braid_path *path, init_
         case BRAID_PARAM_HMAC_ALGO:
         case BRAID_PARAM_PADDING: break; /* known; extensions we do not use yet are ignored */
         default: {
-            /* §3.2.1: the upper two bits decide */
+            /* RFC 9260 §3.2.1: the upper two bits of the type decide: 01
+             * and 11 report it (§3.2.2), 00 and 01 stop the processing of
+             * the parameters (not of the chunk), 10 and 11 skip it */
             int act = braid_param_unknown_action(t.type);
-            if (act & 1) { /* report it */
-                size_t n = braid_pad4(t.length);
-                if (n > (size_t)(ic->params + ic->params_len - t.raw))
-                    n = t.length;
-                if (ii->unrec_len + n <= sizeof ii->unrec) {
-                    memcpy(ii->unrec + ii->unrec_len, t.raw, n);
-                    ii->unrec_len += n;
-                }
-            }
-            if (!(act & 2)) {
+            if (act & 1)
+                keep_unrec(ii, ic, &t);
+            if (!(act & 2))
                 ii->stop = true;
-                return 0;
-            }
             break;
         }
         }
@@ -315,15 +339,26 @@ static void send_init_ack(braid_endpoint *ep, const braid_path *path, const brai
     braid_wr_u32(w, ck->local_tsn);
     braid_tlv_write(w, BRAID_PARAM_STATE_COOKIE, cbuf, clen);
     write_common_params(ep, w, 0);
-    /* §3.2.1: report unrecognized parameters */
+    /* RFC 9260 §3.2.2: the parameters the INIT asked to report go back in
+     * the INIT ACK, each in an Unrecognized Parameter (§3.3.3.1.2) holding
+     * it "complete with Parameter Type, Length, and Value fields". Those
+     * that do not fit are left out (§6.10: the receiver "MAY ... omit some
+     * or all of the Unrecognized Parameter parameters"): the INIT ACK goes
+     * in any case. */
     const uint8_t *u = ii->unrec;
     size_t ul = ii->unrec_len;
     while (ul >= 4) {
         size_t plen = braid_load16(u + 2);
-        size_t n = braid_pad4(plen) <= ul ? braid_pad4(plen) : ul;
-        if (plen < 4)
+        if (plen < 4 || plen > ul)
             break;
-        braid_tlv_write(w, BRAID_PARAM_UNRECOGNIZED, u, plen <= ul ? plen : ul);
+        size_t mark = w->off;
+        braid_tlv_write(w, BRAID_PARAM_UNRECOGNIZED, u, plen);
+        if (w->err || braid_pad4(w->off) > w->cap) { /* the chunk's padding must fit too */
+            w->off = mark;
+            w->err = false;
+            break;
+        }
+        size_t n = braid_pad4(plen) <= ul ? braid_pad4(plen) : ul;
         u += n;
         ul -= n;
     }
@@ -375,10 +410,6 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
     init_info ii;
     if (scan_params(init, path, &ii) < 0) {
         ep->ctr.drop_malformed++;
-        return;
-    }
-    if (ii.stop) { /* §3.2.1 "00"/"01": stop processing (reporting as ABORT is optional) */
-        ep->ctr.drop_unknown_chunk++;
         return;
     }
     if (ii.host_name) {
@@ -466,6 +497,34 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
 
 /* ---- INIT ACK (§5.1 C) ---- */
 
+/* RFC 9260 §3.2.2: the unrecognized INIT ACK parameters to report go in an
+ * ERROR chunk with an Unrecognized Parameters cause (§3.3.10.8) bundled
+ * with the COOKIE ECHO (output.c); kept here until then. Without memory
+ * the report (a SHOULD) is left out. */
+static void keep_unrec_report(braid_assoc *a, const init_info *ii)
+{
+    braid_endpoint *ep = a->ep;
+    braid_free(&ep->mem, a->unrec_params, a->unrec_params_len);
+    a->unrec_params = NULL;
+    a->unrec_params_len = 0;
+    /* the cause ends with the last parameter's own length, not its padding */
+    size_t end = 0, off = 0;
+    while (ii->unrec_len - off >= 4) {
+        size_t plen = braid_load16(ii->unrec + off + 2);
+        if (plen < 4 || plen > ii->unrec_len - off)
+            break;
+        end = off + plen;
+        off += braid_pad4(plen) < ii->unrec_len - off ? braid_pad4(plen) : ii->unrec_len - off;
+    }
+    if (end == 0)
+        return;
+    a->unrec_params = braid_alloc(&ep->mem, end);
+    if (!a->unrec_params)
+        return;
+    memcpy(a->unrec_params, ii->unrec, end);
+    a->unrec_params_len = end;
+}
+
 void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_chunk_view *v,
                           uint64_t now)
 {
@@ -481,7 +540,9 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
     }
     const braid_init_chunk *ia = &c.u.init;
     init_info ii;
-    if (scan_params(ia, path, &ii) < 0 || !ii.cookie || ii.stop) {
+    /* RFC 9260 §3.2.1: an unrecognized parameter, whatever its upper bits,
+     * does not stop the INIT ACK from being answered with a COOKIE ECHO */
+    if (scan_params(ia, path, &ii) < 0 || !ii.cookie) {
         ep->ctr.drop_malformed++;
         return;
     }
@@ -515,6 +576,7 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
     /* reported after COMM_UP (braid_assoc_established), as Linux does */
     a->peer_has_adaptation = ii.has_adaptation;
     a->peer_adaptation = ii.adaptation;
+    keep_unrec_report(a, &ii);
     /* §5.1 C: send COOKIE ECHO, restart T1 as T1-cookie, COOKIE-ECHOED */
     a->state = BRAID_STATE_COOKIE_ECHOED;
     a->ctl &= ~(uint32_t)CTL_INIT;

@@ -28,6 +28,7 @@
 #define BRAID_RESP_MAX_LEN 512 /* INIT ACK with cookie, ABORT, ERROR */
 #define BRAID_HB_INFO_MAX 64   /* heartbeat info we echo back (bigger: truncated reply refused) */
 #define BRAID_ABORT_INFO_MAX 128
+#define BRAID_UNREC_PARAMS_MAX 256 /* unrecognized INIT / INIT ACK parameters reported */
 
 typedef struct braid_assoc braid_assoc;
 
@@ -93,6 +94,10 @@ struct braid_assoc {
     uint64_t t1_rto;
     bool peer_has_adaptation; /* Adaptation Layer Indication to report at COMM_UP */
     uint32_t peer_adaptation;
+    /* unrecognized INIT ACK parameters to report in an ERROR (RFC 9260
+     * §3.2.2): the TLVs as received, owned; NULL when none is due */
+    uint8_t *unrec_params;
+    size_t unrec_params_len;
 
     /* shutdown */
     uint64_t t2_at; /* T2-shutdown */

@@ -149,6 +149,25 @@ static int heartbeat_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t 
     return 0;
 }
 
+/* RFC 9260 §3.2.2, §3.3.10.8: an ERROR with an Unrecognized Parameters
+ * cause holding the INIT ACK parameters that asked to be reported. */
+static int add_unrec_params(braid_assoc *a, braid_pkt_builder *b)
+{
+    size_t mark = b->w.off;
+    size_t s = braid_chunk_begin(&b->w, BRAID_CHUNK_ERROR, 0);
+    braid_tlv_write(&b->w, BRAID_CAUSE_UNRECOGNIZED_PARAMS, a->unrec_params, a->unrec_params_len);
+    if (braid_chunk_end(&b->w, s) < 0) {
+        b->w.off = mark;
+        b->w.err = false;
+        return BRAID_ERR_NOSPACE;
+    }
+    b->n_chunks++;
+    braid_free(&a->ep->mem, a->unrec_params, a->unrec_params_len);
+    a->unrec_params = NULL;
+    a->unrec_params_len = 0;
+    return 0;
+}
+
 static int handshake_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap)
 {
     braid_pkt_builder b;
@@ -170,6 +189,13 @@ static int handshake_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t 
         c.u.cookie.cookie_len = a->cookie_len;
         if (braid_pkt_add(&b, &c) < 0)
             return BRAID_ERR_NOSPACE;
+        /* §3.2.2: the report of unrecognized INIT ACK parameters is bundled
+         * with the COOKIE ECHO, after it (§5.1 step 3: COOKIE ECHO first);
+         * once: a retransmitted COOKIE ECHO goes alone. When it does not
+         * fit, it "MAY be sent separately but not before the COOKIE ACK
+         * chunk has been received" (add_errors, once ESTABLISHED). */
+        if (a->unrec_params)
+            add_unrec_params(a, &b);
         a->ctl &= ~(uint32_t)CTL_COOKIE_ECHO;
         return finish(a, &b, d, path);
     }
@@ -194,6 +220,8 @@ static void add_errors(braid_assoc *a, braid_pkt_builder *b)
             b->w.err = false;
         }
     }
+    if (a->unrec_params && a->state >= BRAID_STATE_ESTABLISHED)
+        add_unrec_params(a, b); /* §3.2.2: did not fit with the COOKIE ECHO */
     if (a->ctl & CTL_ERROR_UNRECOGNIZED) {
         /* §3.2: report an unrecognized chunk type (its first bytes) */
         size_t mark = b->w.off;
