@@ -254,8 +254,8 @@ row() {
     [ $((npass + nfail)) -gt "$total" ] && total=$((npass + nfail))
     first=$(grep -m1 -E '^[^ ]+ +[0-9]+ (FAIL|BROK) :' "$log" || true)
     # tst_brkm prints the BROK line, then "DUMP_CORE file: line" and crashes.
-    where=$(sed -n 's/^DUMP_CORE [^ ]*: \([0-9]*\)$/\1/p' "$log" | head -n1)
-    [ -n "$first" ] && [ -n "$where" ] && first="$first [line $where]"
+    where=$(sed -n 's/^DUMP_CORE \(.*\/\)\{0,1\}\([^ /]*\): \([0-9]*\)$/\2:\3/p' "$log" | head -n1)
+    [ -n "$first" ] && [ -n "$where" ] && first="$first [$where]"
     last=$(grep -v '^DUMP_CORE' "$log" | tail -n1 || true)
     case $rc in
         0) status=pass first='' ;;
