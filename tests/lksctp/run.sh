@@ -218,6 +218,9 @@ run_one() { # program; result in $out/run/PROGRAM.rc, .secs; output in logs/
 }
 
 run_all() {
+    ip netns add "${ns_prefix}probe" 2>/dev/null ||
+        die "cannot create a network namespace (ip netns add needs root with CAP_SYS_ADMIN)"
+    ip netns delete "${ns_prefix}probe"
     rm -rf "$out/logs" "$out/run"
     mkdir -p "$out/logs" "$out/run"
     local p n=0
