@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 ROOT       := $(abspath .)
 
-.PHONY: all setup build demo demo-wire check check-asan fuzz fuzz-build bench vectors install clean format
+.PHONY: all setup build demo demo-wire check check-asan check-lksctp fuzz fuzz-build bench vectors install clean format
 
 all: build
 
@@ -41,6 +41,13 @@ fuzz-build: setup
 # run of each target.
 check: fuzz-build build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+# Linux's lksctp-tools func_tests (Debian 12 source package, fetched through a
+# private apt state into $(BUILD)/lksctp) built unchanged against braid, each
+# run in a network namespace of its own (root). Fails when a program of
+# tests/lksctp/expected-pass.txt fails; LKSCTP_STRICT=1: when any fails.
+check-lksctp: build
+	tests/lksctp/run.sh $(BUILD)
 
 # The whole suite under ASan + UBSan (and LeakSanitizer).
 check-asan: setup
