@@ -177,6 +177,11 @@ int main(int argc, char **argv)
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                     break;
+                if (errno == ENOTCONN && shut) { /* as Linux: our shutdown is over */
+                    printf("%s: shutdown complete\n", name);
+                    close(fd);
+                    return 0;
+                }
                 if (errno == ECONNRESET && aborted) { /* Linux reports the ABORT once */
                     printf("%s: association aborted by the peer\n", name);
                     close(fd);

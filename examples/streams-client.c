@@ -151,6 +151,10 @@ int main(int argc, char **argv)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == ENOTCONN) { /* as Linux: our shutdown is over */
+                printf("client: shutdown complete\n");
+                break;
+            }
             fprintf(stderr, PROG ": sctp_recvmsg: %s\n", strerror(errno));
             rc = 1;
             break;

@@ -79,7 +79,11 @@ struct bsock {
     bool peeled;          /* came from sctp_peeloff */
     braid_assoc_id assoc; /* one-to-one: the association; peeled: its one */
     int so_error;         /* pending error (SO_ERROR) */
-    bool eof;             /* one-to-one: association ended (reads return 0) */
+    bool eof;             /* one-to-one: the peer shut down or the association
+                           * failed (reads return 0 once the data is read) */
+    bool peer_shut;       /* one-to-one: the peer sent SHUTDOWN */
+    bool ended;           /* one-to-one: our own shutdown completed (reads:
+                           * ENOTCONN once the data is read, as Linux) */
     braid_assoc_id pd_assoc; /* a message of it is partly read: it comes first */
     bool shut_wr;         /* shutdown(SHUT_WR) done */
 

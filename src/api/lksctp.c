@@ -114,6 +114,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
             s->assoc = 0;
             s->eof = false;
+            s->ended = false;
             s->so_error = 0;
             s->connecting = false;
         } else if (as.state >= BRAID_STATE_ESTABLISHED) {

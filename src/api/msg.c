@@ -235,9 +235,7 @@ static int one_to_one_assoc(bsock *s, const struct msghdr *m, const send_params 
     if (s->listening)
         return -EPIPE;
     if (s->assoc) {
-        if (s->eof)
-            return -EPIPE;
-        if (s->shut_wr)
+        if (s->eof || s->ended || s->shut_wr)
             return -EPIPE;
         *out = s->assoc;
         return 0;
@@ -555,7 +553,7 @@ static bool owns_assoc(bsock *s)
 {
     bstack *st = s->st;
     if (s->type == SOCK_STREAM || s->peeled)
-        return s->assoc != 0;
+        return s->assoc && !s->ended && st->ep && braid_assoc_state_get(st->ep, s->assoc) >= 0;
     for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, 0) : 0; id;
          id = braid_next_assoc(st->ep, id))
         if (stack_owner(st, id) == s)
@@ -598,6 +596,14 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
              * ECONNRESET after an ABORT), then end of file */
             rc = s->so_error ? -s->so_error : 0;
             s->so_error = 0;
+            break;
+        }
+        if (s->type == SOCK_STREAM && s->ended) {
+            /* our own shutdown is over and its data read: ENOTCONN, as
+             * Linux's blocking read; a non-blocking one too (Linux: EAGAIN,
+             * with poll() then silent; braid reports the socket readable so
+             * a waiter wakes, and must not make a poll loop spin) */
+            rc = -ENOTCONN;
             break;
         }
         if (nonblock)

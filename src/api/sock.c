@@ -344,9 +344,11 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
                 note_push(c, (sctp_assoc_t)id, &n, sizeof n);
             }
             note_move(s, c, (sctp_assoc_t)id);
-            braid_assoc_status gone;
-            if (braid_assoc_status_get(st->ep, id, &gone) < 0)
-                c->eof = true; /* it ended while it waited: reads end at once */
+            /* the peer shut it down (or it failed) while it waited: reads
+             * end once its data is read */
+            int state = braid_assoc_state_get(st->ep, id);
+            if (state < 0 || state == BRAID_STATE_CLOSED || state >= BRAID_STATE_SHUTDOWN_RECEIVED)
+                c->eof = true;
             peer_sockaddr(st, id, s->family, addr, len);
             nfd = c->fd;
             stack_mark(st);
@@ -435,6 +437,7 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
         if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
             s->assoc = 0;
             s->eof = false;
+            s->ended = false;
             s->so_error = 0;
             s->connecting = false;
         } else if (as.state >= BRAID_STATE_ESTABLISHED) {
@@ -699,12 +702,21 @@ void stack_dispatch_events(bstack *st)
                 }
                 break;
             case BRAID_SHUTDOWN_COMP:
-                if (owner && owner->assoc == ev.assoc)
-                    owner->eof = true;
+                /* as Linux: reads end with 0 only where the peer shut down
+                 * (RCV_SHUTDOWN, below); our own shutdown ends in ENOTCONN */
+                if (owner && owner->assoc == ev.assoc) {
+                    if (owner->peer_shut)
+                        owner->eof = true;
+                    else
+                        owner->ended = true;
+                }
                 break;
             default: break;
             }
         }
+        if (ev.type == BRAID_EV_SHUTDOWN && owner && owner->assoc == ev.assoc &&
+            (owner->type == SOCK_STREAM || owner->peeled))
+            owner->peer_shut = true; /* as Linux's RCV_SHUTDOWN: reads end with 0 */
         note_from_event(st, &ev);
         braid_event_release(st->ep, &ev);
     }

@@ -114,7 +114,7 @@ bsock *stack_owner(bstack *st, braid_assoc_id id)
  * error or the end is to be reported). */
 bool sock_readable(bstack *st, bsock *s)
 {
-    if (s->so_error || s->eof)
+    if (s->so_error || s->eof || s->ended)
         return true;
     if (s->type == SOCK_STREAM && s->listening && !s->peeled)
         return s->accept_count > 0;
@@ -126,7 +126,7 @@ bool sock_readable(bstack *st, bsock *s)
 
 static bool sock_writable(bstack *st, bsock *s)
 {
-    if (s->so_error || s->eof || s->shut_wr)
+    if (s->so_error || s->eof || s->ended || s->shut_wr)
         return true; /* writes fail at once: report writable like Linux */
     if (s->type == SOCK_STREAM || s->peeled) {
         if (!s->assoc || !st->ep)

@@ -435,6 +435,12 @@ static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t
      * the delayed-ack time, and at once when there are gaps or duplicates
      * (§7.2.4) or the sender asked (I bit). */
     a->pkts_since_sack++;
+    /* The first DATA packet of an association is acknowledged at once (as
+     * Linux, whose peer.sack_needed starts set; §6.2 allows a SACK at any
+     * time): a sender that sends one message and shuts down does not wait
+     * out the delayed-SACK time before its SHUTDOWN can go. */
+    if (!a->sack_sent_once)
+        immediate = true;
     if (gap_or_dup || immediate || a->pkts_since_sack >= ep->cfg.sack_freq ||
         a->state != BRAID_STATE_ESTABLISHED)
         a->ctl |= CTL_SACK;

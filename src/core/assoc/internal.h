@@ -120,6 +120,7 @@ struct braid_assoc {
     braid_reasm reasm;
     uint32_t peer_initial_tsn;
     uint32_t pkts_since_sack; /* DATA-bearing packets not yet acknowledged */
+    bool sack_sent_once;      /* a SACK has gone: later ones may be delayed */
     unsigned sack_dest;       /* where the last DATA came from (§6.4) */
     uint64_t sack_at;         /* delayed SACK deadline */
     uint32_t last_rwnd_sent;

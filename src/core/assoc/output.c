@@ -99,6 +99,7 @@ static int add_sack(braid_assoc *a, braid_pkt_builder *b)
     a->ctl &= ~(uint32_t)CTL_SACK;
     a->sack_at = BRAID_TIME_NEVER;
     a->pkts_since_sack = 0;
+    a->sack_sent_once = true;
     a->last_rwnd_sent = rwnd;
     a->ep->ctr.sacks_out++;
     return 0;
