@@ -200,6 +200,7 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
             c->frag_interleave = s->frag_interleave;
             c->linger = s->linger;
             c->disable_frag = s->disable_frag;
+            c->o = s->o;
             c->nonblock = (flags & SOCK_NONBLOCK) != 0;
             if (flags & SOCK_CLOEXEC)
                 fcntl(c->fd, F_SETFD, FD_CLOEXEC);

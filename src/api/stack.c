@@ -140,6 +140,7 @@ int stack_start(bstack *st, bool listener)
         kbuf = 4 << 20;
     braid_io_set_bufs(st->io, kbuf, kbuf);
     braid_io_set_gro(st->io, true); /* trains of datagrams in one receive */
+    opts_transport_started(st); /* IP_TOS / IPV6_TCLASS set before (opts.c) */
     uint16_t real_udp = braid_io_local_port(st->io);
     for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
         st->cfg.local_addrs[i].udp_port = real_udp;
