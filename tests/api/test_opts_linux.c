@@ -184,14 +184,13 @@ static int echo_pair(ports *p, pid_t *srv)
 static void test_paddrparams_live(void)
 {
     ports p;
-    pid_t srv;
-    int c = braid_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP); /* one-to-many */
-    CHECK(c >= 0);
     p.sport = free_udp_port();
     p.uport = free_udp_port();
     int ctl;
-    srv = spawn(echo_server, &p, &ctl);
+    pid_t srv = spawn(echo_server, &p, &ctl); /* before any braid socket here */
     CTL_EXPECT(ctl, 1);
+    int c = braid_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP); /* one-to-many */
+    CHECK(c >= 0);
     set_udp_port(c, p.uport);
     set_timeouts(c, 5000, 5000);
     struct sctp_rtoinfo rto = {0, 100, 200, 100}; /* RTO 100..200 ms */
@@ -613,6 +612,562 @@ static void test_max_init_timeo(void)
     close(hole);
 }
 
+/* ---- SCTP_PRIMARY_ADDR ---- */
+
+/* Multihomed echo server on 127.0.0.1 and 127.0.0.2 behind the relay. */
+static void multi_server(int ctl, void *arg)
+{
+    ports *p = arg;
+    int l = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    int up = p->uport;
+    CHECK_EQ(braid_setsockopt(l, IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, &up, sizeof up), 0);
+    struct sockaddr_in two[2] = {addr_of("127.0.0.1", p->sport), addr_of("127.0.0.2", p->sport)};
+    CHECK_EQ(sctp_bindx(l, (struct sockaddr *)two, 2, SCTP_BINDX_ADD_ADDR), 0);
+    CHECK_EQ(braid_listen(l, 4), 0);
+    set_timeouts(l, 10000, 5000);
+    ctl_send(ctl, 1);
+    int s = braid_accept(l, NULL, NULL);
+    CHECK(s >= 0);
+    set_timeouts(s, 15000, 5000);
+    char buf[256];
+    for (;;) {
+        ssize_t n = braid_recv(s, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        CHECK_EQ(braid_send(s, buf, (size_t)n, MSG_NOSIGNAL), n);
+    }
+    braid_close(s);
+    braid_close(l);
+}
+
+static int path_state(int c, sctp_assoc_t id, const struct sockaddr_in *a)
+{
+    struct sctp_paddrinfo pi;
+    memset(&pi, 0, sizeof pi);
+    pi.spinfo_assoc_id = id;
+    memcpy(&pi.spinfo_address, a, sizeof *a);
+    socklen_t l = sizeof pi;
+    if (braid_getsockopt(c, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) < 0)
+        return -1;
+    return pi.spinfo_state;
+}
+
+static struct sockaddr_in primary_of(int c, sctp_assoc_t id)
+{
+    struct sctp_prim pr;
+    memset(&pr, 0, sizeof pr);
+    pr.ssp_assoc_id = id;
+    socklen_t l = sizeof pr;
+    CHECK_EQ(braid_getsockopt(c, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &pr, &l), 0);
+    CHECK_EQ(l, sizeof pr);
+    struct sockaddr_in a;
+    memcpy(&a, &pr.ssp_addr, sizeof a);
+    return a;
+}
+
+/* RFC 6458 §8.1.10, Linux's sctp_assoc_set_primary: the given path becomes
+ * the primary, DATA goes there (with the old primary blackholed, echoes
+ * come back at once and nothing is retransmitted), SCTP_ADDR_MADE_PRIM is
+ * reported. */
+static void test_primary_addr(void)
+{
+    ports p = {free_udp_port(), free_udp_port()};
+    relay_cfg rc;
+    memset(&rc, 0, sizeof rc);
+    rc.n = 2;
+    inet_pton(AF_INET, "127.0.0.1", &rc.srv[0]);
+    inet_pton(AF_INET, "127.0.0.2", &rc.srv[1]);
+    rc.srv_udp = p.uport;
+    int rctl, ctl;
+    pid_t relay = relay_start(&rc, &rctl);
+    CHECK(relay > 0);
+    if (relay <= 0)
+        return;
+    pid_t srv = spawn(multi_server, &p, &ctl);
+    CTL_EXPECT(ctl, 1);
+    int c = client(SOCK_STREAM, rc.relay_udp);
+    struct sctp_rtoinfo rto = {0, 100, 300, 100};
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_RTOINFO, &rto, sizeof rto), 0);
+    setint(c, IPPROTO_SCTP, SCTP_NODELAY, 1);
+    uint16_t types[] = {SCTP_PEER_ADDR_CHANGE};
+    CHECK_EQ(subscribe(c, types, 1), 0);
+    struct sockaddr_in two[2] = {addr_of("127.0.0.1", p.sport), addr_of("127.0.0.2", p.sport)};
+    sctp_assoc_t id = 0;
+    CHECK_EQ(sctp_connectx(c, (struct sockaddr *)two, 2, &id), 0);
+    uint64_t end = now_ms() + 3000;
+    while (now_ms() < end &&
+           (path_state(c, id, &two[0]) != SCTP_ACTIVE || path_state(c, id, &two[1]) != SCTP_ACTIVE))
+        usleep(20000);
+    CHECK_EQ(path_state(c, id, &two[1]), SCTP_ACTIVE);
+    struct sockaddr_in pa = primary_of(c, id);
+    CHECK_EQ(pa.sin_addr.s_addr, two[0].sin_addr.s_addr);
+    CHECK_EQ(ntohs(pa.sin_port), p.sport);
+
+    struct sctp_prim pr;
+    memset(&pr, 0, sizeof pr);
+    pr.ssp_assoc_id = id;
+    memcpy(&pr.ssp_addr, &two[1], sizeof two[1]);
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &pr, sizeof pr), 0);
+    pa = primary_of(c, id);
+    CHECK_EQ(pa.sin_addr.s_addr, two[1].sin_addr.s_addr);
+    struct sctp_status st = status_of(c, id);
+    struct sockaddr_in sp;
+    memcpy(&sp, &st.sstat_primary.spinfo_address, sizeof sp);
+    CHECK_EQ(sp.sin_addr.s_addr, two[1].sin_addr.s_addr);
+    char buf[512];
+    CHECK(wait_note(c, SCTP_PEER_ADDR_CHANGE, buf, sizeof buf) > 0);
+    struct sctp_paddr_change pc;
+    memcpy(&pc, buf, sizeof pc);
+    CHECK_EQ(pc.spc_state, SCTP_ADDR_MADE_PRIM);
+    struct sockaddr_in ca;
+    memcpy(&ca, &pc.spc_aaddr, sizeof ca);
+    CHECK_EQ(ca.sin_addr.s_addr, two[1].sin_addr.s_addr);
+
+    /* the old primary goes dark: the new one carries the data */
+    CHECK_EQ(relay_cmd(rctl, RELAY_BLACKHOLE + 0), RELAY_ACK);
+    struct sctp_assoc_stats s0 = stats_of(c, id);
+    for (int i = 0; i < 3; i++) {
+        uint64_t t0 = now_ms();
+        CHECK_EQ(braid_send(c, "via two", 7, 0), 7);
+        CHECK(read_msg(c, buf, sizeof buf, 7));
+        CHECK(now_ms() - t0 < 300); /* no T3 expiry on the way */
+    }
+    struct sctp_assoc_stats s1 = stats_of(c, id);
+    CHECK_EQ(s1.sas_rtxchunks - s0.sas_rtxchunks, 0);
+
+    /* not a path of it; the right address with another port; another id */
+    struct sockaddr_in bad = addr_of("127.0.0.3", p.sport);
+    memcpy(&pr.ssp_addr, &bad, sizeof bad);
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &pr, sizeof pr), EINVAL);
+    bad = addr_of("127.0.0.1", (uint16_t)(p.sport + 1));
+    memcpy(&pr.ssp_addr, &bad, sizeof bad);
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &pr, sizeof pr), EINVAL);
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &pr, sizeof pr - 1), EINVAL);
+
+    braid_close(c);
+    REAP(srv);
+    CHECK_EQ(relay_cmd(rctl, RELAY_QUIT), RELAY_ACK);
+    REAP(relay);
+}
+
+/* ---- one-to-many: SCTP_GET_ASSOC_ID_LIST, _NUMBER, _STATS, SCTP_CONTEXT ---- */
+
+/* A client that connects to the parent's one-to-many socket, sends n
+ * messages (every other one unordered), then waits to be told to go. */
+typedef struct client_cfg {
+    ports p;
+    int n;
+} client_cfg;
+
+static void m_client(int ctl, void *arg)
+{
+    client_cfg *cc = arg;
+    if (ctl_recv(ctl, 10000) != 2) /* the parent's socket is ready */
+        return;
+    int c = client(SOCK_STREAM, cc->p.uport);
+    setint(c, IPPROTO_SCTP, SCTP_NODELAY, 1);
+    CHECK_EQ(connect_to(c, cc->p.sport), 0);
+    for (int i = 0; i < cc->n; i++)
+        CHECK_EQ(send_on(c, 0, "msg", 3, 0, (i & 1) ? SCTP_UNORDERED : 0), 3);
+    ctl_send(ctl, 1);
+    ctl_recv(ctl, 10000);
+    braid_close(c);
+}
+
+/* Reads data messages until n arrived; returns the last one's context. */
+static uint32_t read_data(int m, int n, sctp_assoc_t *from)
+{
+    uint32_t ctx = 0;
+    for (int got = 0, i = 0; got < n && i < 64; i++) {
+        char buf[256];
+        int fl = 0;
+        struct sctp_sndrcvinfo si;
+        ssize_t r = rcv(m, buf, sizeof buf, &fl, &si);
+        CHECK(r > 0);
+        if (r <= 0)
+            break;
+        if (fl & MSG_NOTIFICATION)
+            continue;
+        ctx = si.sinfo_context;
+        if (from)
+            *from = si.sinfo_assoc_id;
+        got++;
+    }
+    return ctx;
+}
+
+static void test_assoc_list_stats_context(void)
+{
+    client_cfg cc;
+    cc.p.sport = free_udp_port();
+    cc.p.uport = free_udp_port();
+    cc.n = 4;
+    int ctl1, ctl2; /* forked before any braid socket exists here */
+    pid_t c1 = spawn(m_client, &cc, &ctl1);
+    pid_t c2 = spawn(m_client, &cc, &ctl2);
+    int m = serve(SOCK_SEQPACKET, cc.p.sport, cc.p.uport);
+    CHECK(m >= 0);
+    uint16_t types[] = {SCTP_DATA_IO_EVENT};
+    CHECK_EQ(subscribe(m, types, 1), 0);
+    /* the receive context of future associations */
+    struct sctp_assoc_value av = {SCTP_FUTURE_ASSOC, 0x1234};
+    CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, sizeof av), 0);
+    struct sctp_assoc_ids ids0;
+    socklen_t l = sizeof ids0;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_GET_ASSOC_ID_LIST, &ids0, &l), 0);
+    CHECK_EQ(ids0.gaids_number_of_ids, 0);
+    CHECK_EQ(l, sizeof ids0);
+
+    ctl_send(ctl1, 2);
+    CTL_EXPECT(ctl1, 1);
+    sctp_assoc_t a1 = 0, a2 = 0;
+    CHECK_EQ(read_data(m, 4, &a1), 0x1234);
+    ctl_send(ctl2, 2);
+    CTL_EXPECT(ctl2, 1);
+    CHECK_EQ(read_data(m, 4, &a2), 0x1234);
+    CHECK(a1 > SCTP_ALL_ASSOC && a2 > SCTP_ALL_ASSOC && a1 != a2);
+
+    uint32_t n = 0;
+    l = sizeof n;
+    CHECK_EQ(braid_getsockopt(m, SOL_SCTP, SCTP_GET_ASSOC_NUMBER, &n, &l), 0);
+    CHECK_EQ(n, 2);
+    union {
+        struct sctp_assoc_ids ids;
+        uint8_t b[sizeof(struct sctp_assoc_ids) + 4 * sizeof(sctp_assoc_t)];
+    } u;
+    l = sizeof(struct sctp_assoc_ids) + sizeof(sctp_assoc_t); /* room for one: EINVAL */
+    EXPECT_ERR(braid_getsockopt(m, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, &u, &l), EINVAL);
+    l = sizeof u;
+    CHECK_EQ(braid_getsockopt(m, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, &u, &l), 0);
+    CHECK_EQ(l, sizeof(struct sctp_assoc_ids) + 2 * sizeof(sctp_assoc_t));
+    CHECK_EQ(u.ids.gaids_number_of_ids, 2);
+    sctp_assoc_t got[2];
+    memcpy(got, u.b + sizeof(struct sctp_assoc_ids), sizeof got);
+    CHECK((got[0] == a1 && got[1] == a2) || (got[0] == a2 && got[1] == a1));
+
+    /* the counters of one association: 4 messages in, half unordered */
+    struct sctp_assoc_stats s = stats_of(m, a1);
+    CHECK_EQ(s.sas_iodchunks, 2);
+    CHECK_EQ(s.sas_iuodchunks, 2);
+    CHECK(s.sas_ipackets >= 4); /* COOKIE ECHO, the DATA */
+    CHECK(s.sas_opackets >= 2); /* INIT ACK is stateless: COOKIE ACK, SACKs */
+    CHECK(s.sas_osacks >= 1);
+    CHECK(s.sas_octrlchunks >= s.sas_osacks);
+    CHECK_EQ(s.sas_idupchunks, 0);
+    CHECK_EQ(s.sas_rtxchunks, 0);
+    /* a read starts a new max-RTO period at RTO.Min (Linux) */
+    s = stats_of(m, a1);
+    CHECK_EQ(s.sas_maxrto, 1000);
+    /* as much as asked for: the id only */
+    sctp_assoc_t only = a1;
+    l = sizeof only;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_GET_ASSOC_STATS, &only, &l), 0);
+    CHECK_EQ(l, sizeof only);
+    only = 777;
+    EXPECT_ERR(braid_getsockopt(m, IPPROTO_SCTP, SCTP_GET_ASSOC_STATS, &only, &l), EINVAL);
+
+    /* SCTP_CONTEXT per association, and the socket's for the rest */
+    av.assoc_id = a2;
+    av.assoc_value = 0x99;
+    CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, sizeof av), 0);
+    av.assoc_value = 0;
+    l = sizeof av;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0x99);
+    av.assoc_id = a1;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0x1234);
+    av.assoc_id = 777;
+    EXPECT_ERR(braid_getsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), EINVAL);
+    ctl_send(ctl2, 0); /* it closes: nothing more from it */
+    REAP(c2);
+    /* SCTP_CURRENT_ASSOC: every association now (a1) */
+    av.assoc_id = SCTP_CURRENT_ASSOC;
+    av.assoc_value = 0x77;
+    CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, sizeof av), 0);
+    av.assoc_id = a1;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0x77);
+    av.assoc_id = SCTP_FUTURE_ASSOC;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0x1234);
+
+    /* peeled off: a socket of one association (Linux: neither style) */
+    int pfd = sctp_peeloff(m, a1);
+    CHECK(pfd >= 0);
+    l = sizeof n;
+    CHECK_EQ(braid_getsockopt(pfd, SOL_SCTP, SCTP_GET_ASSOC_NUMBER, &n, &l), 0);
+    CHECK_EQ(n, 1);
+    l = sizeof u;
+    CHECK_EQ(braid_getsockopt(pfd, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, &u, &l), 0);
+    CHECK_EQ(u.ids.gaids_number_of_ids, 1);
+    av.assoc_id = 0;
+    CHECK_EQ(braid_getsockopt(pfd, IPPROTO_SCTP, SCTP_CONTEXT, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0x77); /* the association's, whatever the id */
+    /* SO_TYPE of a peeled-off socket: SOCK_SEQPACKET, as Linux (sctp_do_peeloff
+     * creates it SOCK_SEQPACKET and sctp_copy_sock copies sk_type) */
+    CHECK_EQ(getint(pfd, SOL_SOCKET, SO_TYPE), SOCK_SEQPACKET);
+    l = sizeof n;
+    CHECK_EQ(braid_getsockopt(m, SOL_SCTP, SCTP_GET_ASSOC_NUMBER, &n, &l), 0);
+    CHECK_EQ(n, 0);
+    ctl_send(ctl1, 0);
+    REAP(c1);
+    braid_close(pfd);
+
+    /* one-to-one sockets: EOPNOTSUPP (Linux) */
+    int o = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    l = sizeof u;
+    EXPECT_ERR(braid_getsockopt(o, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, &u, &l), EOPNOTSUPP);
+    l = sizeof n;
+    EXPECT_ERR(braid_getsockopt(o, SOL_SCTP, SCTP_GET_ASSOC_NUMBER, &n, &l), EOPNOTSUPP);
+    braid_close(o);
+    braid_close(m);
+}
+
+/* ---- SCTP_PEER_ADDR_THLDS, _V2 ---- */
+
+static void test_thresholds(void)
+{
+    ports p;
+    pid_t srv;
+    int c = echo_pair(&p, &srv);
+    struct sctp_paddrthlds_v2 t;
+    memset(&t, 0, sizeof t);
+    socklen_t l = sizeof t;
+    CHECK_EQ(braid_getsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, &l), 0);
+    CHECK_EQ(t.spt_pathmaxrxt, 5); /* Linux's defaults */
+    CHECK_EQ(t.spt_pathpfthld, 0);
+    CHECK_EQ(t.spt_pathcpthld, 0xffff);
+    t.spt_pathmaxrxt = 6;
+    t.spt_pathpfthld = 2;
+    t.spt_pathcpthld = 3;
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof t), 0);
+    CHECK_EQ(connect_to(c, p.sport), 0); /* the association starts with them */
+    struct sockaddr_in pa = peer_of(c);
+    memset(&t, 0, sizeof t);
+    memcpy(&t.spt_address, &pa, sizeof pa);
+    CHECK_EQ(braid_getsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, &l), 0);
+    CHECK_EQ(t.spt_pathmaxrxt, 6);
+    CHECK_EQ(t.spt_pathpfthld, 2);
+    CHECK_EQ(t.spt_pathcpthld, 3);
+    CHECK_EQ(paddr_get(c, 0, &pa).spp_pathmaxrxt, 6); /* one value, two options */
+    /* the old form leaves the switchover threshold */
+    struct sctp_paddrthlds t1;
+    memset(&t1, 0, sizeof t1);
+    t1.spt_pathpfthld = 1;
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, &t1, sizeof t1), 0);
+    memset(&t, 0, sizeof t);
+    CHECK_EQ(braid_getsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, &l), 0);
+    CHECK_EQ(t.spt_pathpfthld, 1);
+    CHECK_EQ(t.spt_pathcpthld, 3);
+    CHECK_EQ(t.spt_pathmaxrxt, 6);
+    /* refused */
+    t.spt_pathpfthld = 4; /* above the switchover threshold */
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof t), EINVAL);
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof t1), EINVAL);
+    struct sockaddr_in other = addr_of("127.0.0.9", p.sport);
+    memset(&t, 0, sizeof t);
+    memcpy(&t.spt_address, &other, sizeof other);
+    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof t), ENOENT);
+    l = sizeof t;
+    EXPECT_ERR(braid_getsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t, &l), ENOENT);
+    braid_close(c);
+    REAP(srv);
+}
+
+/* ---- SCTP_REUSE_PORT, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, IP_TOS, IPV6_TCLASS ---- */
+
+static void test_small_options(void)
+{
+    int o = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    int m = braid_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
+    /* SCTP_REUSE_PORT: one-to-one, before bind (Linux) */
+    CHECK_EQ(getint(o, IPPROTO_SCTP, SCTP_REUSE_PORT), 0);
+    setint(o, IPPROTO_SCTP, SCTP_REUSE_PORT, 1);
+    CHECK_EQ(getint(o, IPPROTO_SCTP, SCTP_REUSE_PORT), 1);
+    int one = 1;
+    EXPECT_ERR(braid_setsockopt(m, IPPROTO_SCTP, SCTP_REUSE_PORT, &one, sizeof one), EOPNOTSUPP);
+    struct sockaddr_in a = loopback(free_udp_port());
+    CHECK_EQ(braid_bind(o, (struct sockaddr *)&a, sizeof a), 0);
+    EXPECT_ERR(braid_setsockopt(o, IPPROTO_SCTP, SCTP_REUSE_PORT, &one, sizeof one), EFAULT);
+
+    /* SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: 0 unset, 1 off, 2 on */
+    struct sctp_assoc_value av = {0, 9};
+    socklen_t l = sizeof av;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 0);
+    av.assoc_value = 2;
+    CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &av,
+                              sizeof av),
+             0);
+    av.assoc_value = 0;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_PF_STATE, &av, &l), 0);
+    CHECK_EQ(av.assoc_value, 2);
+    av.assoc_value = 3;
+    EXPECT_ERR(braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_PF_STATE, &av, sizeof av), EINVAL);
+    av.assoc_value = 1;
+    av.assoc_id = 77;
+    EXPECT_ERR(braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_PF_STATE, &av, sizeof av), EINVAL);
+    av.assoc_id = 0;
+    EXPECT_ERR(braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_PF_STATE, &av, 4), EINVAL);
+
+    /* IP_TOS: kept; a one-to-one (SOCK_STREAM) socket keeps its ECN bits */
+    CHECK_EQ(getint(m, IPPROTO_IP, IP_TOS), 0);
+    setint(m, IPPROTO_IP, IP_TOS, 0x2b);
+    CHECK_EQ(getint(m, IPPROTO_IP, IP_TOS), 0x2b);
+    setint(o, IPPROTO_IP, IP_TOS, 0x2b);
+    CHECK_EQ(getint(o, IPPROTO_IP, IP_TOS), 0x28);
+    unsigned char b = 0x10;
+    CHECK_EQ(braid_setsockopt(m, IPPROTO_IP, IP_TOS, &b, 1), 0);
+    unsigned char gb = 0;
+    l = 1;
+    CHECK_EQ(braid_getsockopt(m, IPPROTO_IP, IP_TOS, &gb, &l), 0);
+    CHECK_EQ(l, 1);
+    CHECK_EQ(gb, 0x10);
+    /* IPV6_TCLASS: not an IPv4 socket's (Linux: ip_setsockopt / ip_getsockopt) */
+    int tc = 0x20;
+    EXPECT_ERR(braid_setsockopt(m, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof tc), ENOPROTOOPT);
+    l = sizeof tc;
+    EXPECT_ERR(braid_getsockopt(m, IPPROTO_IPV6, IPV6_TCLASS, &tc, &l), EOPNOTSUPP);
+    int m6 = braid_socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP);
+    CHECK(m6 >= 0);
+    CHECK_EQ(getint(m6, IPPROTO_IPV6, IPV6_TCLASS), 0);
+    setint(m6, IPPROTO_IPV6, IPV6_TCLASS, 0x20);
+    CHECK_EQ(getint(m6, IPPROTO_IPV6, IPV6_TCLASS), 0x20);
+    setint(m6, IPPROTO_IPV6, IPV6_TCLASS, -1); /* the default */
+    CHECK_EQ(getint(m6, IPPROTO_IPV6, IPV6_TCLASS), 0);
+    tc = 256;
+    EXPECT_ERR(braid_setsockopt(m6, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof tc), EINVAL);
+    EXPECT_ERR(braid_setsockopt(m6, IPPROTO_IPV6, IPV6_TCLASS, &tc, 2), EINVAL);
+    setint(m6, IPPROTO_IP, IP_TOS, 0x48); /* IP_TOS on IPv6 too (v4-mapped) */
+    CHECK_EQ(getint(m6, IPPROTO_IP, IP_TOS), 0x48);
+    braid_close(m6);
+    braid_close(m);
+    braid_close(o);
+}
+
+/* IP_TOS reaches the encapsulating UDP datagrams: the server's transport
+ * socket, read with IP_RECVTOS by a plain UDP socket posing as the peer. */
+static void test_tos_on_the_wire(void)
+{
+    int peer = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in pa = loopback(0);
+    CHECK_EQ(bind(peer, (struct sockaddr *)&pa, sizeof pa), 0);
+    socklen_t pl = sizeof pa;
+    getsockname(peer, (struct sockaddr *)&pa, &pl);
+    int on = 1;
+    CHECK_EQ(setsockopt(peer, IPPROTO_IP, IP_RECVTOS, &on, sizeof on), 0);
+    int c = client(SOCK_STREAM, ntohs(pa.sin_port));
+    setint(c, IPPROTO_IP, IP_TOS, 0xb8);
+    int nb = 1;
+    CHECK_EQ(braid_fcntl(c, F_SETFL, O_NONBLOCK), 0);
+    (void)nb;
+    errno = 0;
+    connect_to(c, 5); /* an INIT to the plain socket */
+    struct pollfd pf = {peer, POLLIN, 0};
+    CHECK_EQ(poll(&pf, 1, 2000), 1);
+    char buf[2048];
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } cb;
+    struct iovec iov = {buf, sizeof buf};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cb.b;
+    mh.msg_controllen = sizeof cb.b;
+    CHECK(recvmsg(peer, &mh, 0) > 0);
+    int tos = -1;
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
+        if (h->cmsg_level == IPPROTO_IP && h->cmsg_type == IP_TOS)
+            tos = *(unsigned char *)CMSG_DATA(h);
+    CHECK_EQ(tos, 0xb8);
+    braid_close(c);
+    close(peer);
+}
+
+/* ---- SO_SNDBUF / SO_RCVBUF ---- */
+
+/* socket(7): the kernel doubles the value (and getsockopt returns that);
+ * Linux's floors SOCK_MIN_SNDBUF 4608, SOCK_MIN_RCVBUF 2304. SCTP sends up
+ * to sk_sndbuf and advertises half of sk_rcvbuf. */
+static void test_sockbufs(void)
+{
+    ports p;
+    pid_t srv;
+    int c = echo_pair(&p, &srv); /* the server forked first */
+    int m = braid_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_RCVBUF), 2 * 256 * 1024); /* braid's window, doubled */
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_SNDBUF), 256 * 1024);
+    setint(m, SOL_SOCKET, SO_SNDBUF, 65536);
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_SNDBUF), 131072);
+    setint(m, SOL_SOCKET, SO_RCVBUF, 65536);
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_RCVBUF), 131072);
+    setint(m, SOL_SOCKET, SO_SNDBUF, 1);
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_SNDBUF), 4608);
+    setint(m, SOL_SOCKET, SO_RCVBUF, 0);
+    CHECK_EQ(getint(m, SOL_SOCKET, SO_RCVBUF), 2304);
+    setint(m, SOL_SOCKET, SO_SNDBUF, -1); /* a large unsigned value: the cap */
+    CHECK(getint(m, SOL_SOCKET, SO_SNDBUF) >= (64 << 20));
+    braid_close(m);
+
+    /* what the association gets: the window is half of SO_RCVBUF's value,
+     * the send limit SO_SNDBUF's */
+    setint(c, SOL_SOCKET, SO_RCVBUF, 40000);
+    setint(c, SOL_SOCKET, SO_SNDBUF, 20000);
+    CHECK_EQ(connect_to(c, p.sport), 0);
+    struct sctp_assocparams ap;
+    memset(&ap, 0, sizeof ap);
+    socklen_t l = sizeof ap;
+    CHECK_EQ(braid_getsockopt(c, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, &l), 0);
+    CHECK_EQ(ap.sasoc_local_rwnd, 40000);
+    static char big[40001];
+    EXPECT_ERR(braid_send(c, big, 40001, MSG_NOSIGNAL), EMSGSIZE); /* above 40000 */
+    CHECK_EQ(braid_send(c, big, 30000, MSG_NOSIGNAL), 30000);
+    braid_close(c);
+    REAP(srv);
+}
+
+/* ---- the lksctp calls on descriptors that are not braid sockets ---- */
+
+/* They are getsockopt / setsockopt at SOL_SCTP in lksctp: what the kernel
+ * answers those with for the socket at hand (EOPNOTSUPP for getsockopt over
+ * IPv4 and AF_UNIX, ENOPROTOOPT over IPv6 and for setsockopt). */
+static void test_foreign_sockets(void)
+{
+    struct {
+        int dom, type;
+    } kinds[] = {{AF_INET, SOCK_STREAM}, {AF_INET, SOCK_DGRAM}, {AF_INET6, SOCK_STREAM},
+                 {AF_UNIX, SOCK_STREAM}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int fd = socket(kinds[k].dom, kinds[k].type, 0);
+        if (fd < 0)
+            continue; /* no IPv6 here */
+        char b[64];
+        socklen_t bl = sizeof b;
+        errno = 0;
+        CHECK_EQ(getsockopt(fd, SOL_SCTP, SCTP_GET_LOCAL_ADDRS, b, &bl), -1);
+        int kget = errno;
+        int v = 0;
+        errno = 0;
+        CHECK_EQ(setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_BINDX_ADD, &v, sizeof v), -1);
+        int kset = errno;
+        CHECK_EQ(kget, kinds[k].dom == AF_INET6 ? ENOPROTOOPT : EOPNOTSUPP);
+        struct sockaddr *addrs = NULL;
+        EXPECT_ERR(sctp_getladdrs(fd, 0, &addrs), kget);
+        EXPECT_ERR(sctp_getpaddrs(fd, 0, &addrs), kget);
+        EXPECT_ERR(sctp_peeloff(fd, 3), kget);
+        EXPECT_ERR(sctp_peeloff_flags(fd, 3, SOCK_NONBLOCK), kget);
+        struct sockaddr_in a = loopback(9);
+        EXPECT_ERR(sctp_bindx(fd, (struct sockaddr *)&a, 1, SCTP_BINDX_ADD_ADDR), kset);
+        EXPECT_ERR(sctp_connectx(fd, (struct sockaddr *)&a, 1, NULL),
+                   kget == ENOPROTOOPT ? kset : kget);
+        close(fd);
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -623,5 +1178,12 @@ int main(void)
     RUN_ISOLATED(test_maxseg_bounds);
     RUN_ISOLATED(test_maxseg_fragments);
     RUN_ISOLATED(test_max_init_timeo);
+    RUN_ISOLATED(test_primary_addr);
+    RUN_ISOLATED(test_assoc_list_stats_context);
+    RUN_ISOLATED(test_thresholds);
+    RUN_ISOLATED(test_small_options);
+    RUN_ISOLATED(test_tos_on_the_wire);
+    RUN_ISOLATED(test_sockbufs);
+    RUN_ISOLATED(test_foreign_sockets);
     return CHECK_REPORT();
 }
