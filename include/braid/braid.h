@@ -302,7 +302,7 @@ typedef struct braid_assoc_status {
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st);
 
 /* ---- per association and per path parameters (RFC 6458 §8.1.12, §8.1.19,
- * §8.1.16, §8.1.29, §8.3.3; Linux SCTP_PEER_ADDR_THLDS) ---- */
+ * §8.1.16, §8.1.25; Linux SCTP_PEER_ADDR_THLDS) ---- */
 
 /* What an association (its defaults for paths added later) and each of its
  * paths have of their own. A new association takes them from the
@@ -332,7 +332,7 @@ int braid_path_params_set(braid_endpoint *ep, braid_assoc_id id, const braid_add
 /* A HEARTBEAT on the path now (RFC 9260 §8.3, RFC 6458 SPP_HB_DEMAND). */
 int braid_assoc_heartbeat(braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr,
                           uint64_t now);
-/* Makes addr the primary path (RFC 9260 §5.1.2, RFC 6458 §8.3.4): DATA goes
+/* Makes addr the primary path (RFC 9260 §6.4, RFC 6458 §8.1.9): DATA goes
  * there while it is active; a PEER_ADDR_CHANGE ADDR_MADE_PRIM event follows. */
 int braid_assoc_set_primary(braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr);
 /* SCTP_MAXSEG of one association: the largest DATA payload (0: what the

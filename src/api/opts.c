@@ -244,7 +244,7 @@ static void dry_now(bsock *s, braid_assoc_id id)
 
 static int set_events(bsock *s, const void *v, socklen_t l)
 {
-    /* RFC 6458 §8.1.11: older, shorter structures are accepted and change
+    /* RFC 6458 §8.1.14: older, shorter structures are accepted and change
      * only the classes they cover (Linux); longer ones are not */
     if (l > sizeof s->events)
         return -EINVAL;
@@ -1168,7 +1168,7 @@ static int get_delayed_sack(bsock *s, void *v, socklen_t *l)
     return put(v, l, &si, n); /* the old form: the delay in assoc_value */
 }
 
-/* ---- SCTP_PRIMARY_ADDR (RFC 6458 §8.1.10) ---- */
+/* ---- SCTP_PRIMARY_ADDR (RFC 6458 §8.1.9) ---- */
 
 static int set_primary(bsock *s, const void *v, socklen_t l)
 {
@@ -1200,7 +1200,7 @@ static int get_primary(bsock *s, void *v, socklen_t *l)
     return put(v, l, &pr, sizeof pr);
 }
 
-/* ---- SCTP_CONTEXT (RFC 6458 §8.1.29): the context of received messages ---- */
+/* ---- SCTP_CONTEXT (RFC 6458 §8.1.25): the context of received messages ---- */
 
 static int set_context(bsock *s, const void *v, socklen_t l)
 {

@@ -665,7 +665,7 @@ static struct sockaddr_in primary_of(int c, sctp_assoc_t id)
     return a;
 }
 
-/* RFC 6458 §8.1.10, Linux's sctp_assoc_set_primary: the given path becomes
+/* RFC 6458 §8.1.9, Linux's sctp_assoc_set_primary: the given path becomes
  * the primary, DATA goes there (with the old primary blackholed, echoes
  * come back at once and nothing is retransmitted), SCTP_ADDR_MADE_PRIM is
  * reported. */
