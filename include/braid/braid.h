@@ -70,6 +70,9 @@ typedef uint32_t braid_assoc_id;
 #define BRAID_ASSOC_ID_FIRST 3
 
 #define BRAID_TIME_NEVER UINT64_MAX
+/* The smallest SCTP packet size: Linux's smallest path MTU (512,
+ * SCTP_DEFAULT_MINSEGMENT) less an IPv6 and a UDP header. */
+#define BRAID_MIN_PMTU 464
 #define BRAID_MAX_ADDRS 8 /* addresses per side of an association */
 
 /* An IP address plus the UDP port used for encapsulation (RFC 6951); the
@@ -108,7 +111,8 @@ typedef struct braid_settings {
     uint16_t max_inbound_streams;  /* MIS we accept, default 65535 */
     uint32_t rcvbuf;               /* receive buffer = advertised rwnd, default 256 KiB */
     uint32_t sndbuf;               /* send buffer limit, default 256 KiB */
-    uint32_t pmtu;                 /* path MTU for SCTP packets (IP+UDP excluded), default 1452 */
+    uint32_t pmtu;                 /* path MTU for SCTP packets (IP+UDP excluded), default 1452,
+                                    * at least BRAID_MIN_PMTU */
     uint64_t rto_initial_ns;       /* RTO.Initial, default 1 s (RFC 9260 §16) */
     uint64_t rto_min_ns;           /* RTO.Min, default 1 s */
     uint64_t rto_max_ns;           /* RTO.Max, default 60 s */

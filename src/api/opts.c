@@ -32,7 +32,7 @@ static braid_settings cur(bsock *s)
 }
 
 /* What a running endpoint refuses (braid_endpoint_update_settings: a PMTU
- * outside 512..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
+ * outside BRAID_MIN_PMTU..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
  * refused before it runs too: else listen() or connect() would fail later,
  * with nothing to say which option was wrong. */
 static int apply(bsock *s, const braid_settings *c)

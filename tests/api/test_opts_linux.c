@@ -285,6 +285,9 @@ static void test_paddrparams_live(void)
     EXPECT_ERR(paddr_set(c, id, NULL, SPP_SACKDELAY, 0, 0, 0, 0), EINVAL);
     EXPECT_ERR(paddr_set(c, id, NULL, SPP_SACKDELAY_ENABLE, 0, 0, 0, 501), EINVAL);
     EXPECT_ERR(paddr_set(c, id, NULL, SPP_PMTUD_DISABLE, 0, 0, 511, 0), EINVAL);
+    CHECK_EQ(paddr_set(c, id, &sa, SPP_PMTUD_DISABLE, 0, 0, 512, 0), 0); /* Linux's smallest */
+    CHECK_EQ(status_of(c, id).sstat_fragmentation_point, 512 - 28 - 12 - 16);
+    CHECK_EQ(paddr_set(c, id, &sa, SPP_PMTUD_DISABLE, 0, 0, 1200, 0), 0);
     EXPECT_ERR(paddr_set(c, SCTP_FUTURE_ASSOC, NULL, SPP_HB_DEMAND, 0, 0, 0, 0), EINVAL);
     EXPECT_ERR(paddr_set(c, 777, NULL, SPP_HB_ENABLE, 100, 0, 0, 0), EINVAL); /* no such id */
     struct sockaddr_in other = addr_of("127.0.0.3", p.sport);

@@ -69,7 +69,7 @@ uint32_t braid_ep_random_tag(braid_endpoint *ep)
 
 int braid_settings_check(const braid_settings *s)
 {
-    bool ok = s->pmtu >= 512 && s->pmtu <= 65535 && s->outbound_streams && s->max_inbound_streams &&
+    bool ok = s->pmtu >= BRAID_MIN_PMTU && s->pmtu <= 65535 && s->outbound_streams && s->max_inbound_streams &&
               s->rcvbuf >= 1500 && s->rto_min_ns && s->rto_min_ns <= s->rto_max_ns &&
               s->n_local_addrs <= BRAID_MAX_ADDRS;
     return ok ? 0 : BRAID_ERR_INVAL;

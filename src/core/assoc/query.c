@@ -140,7 +140,7 @@ int braid_path_params_set(braid_endpoint *ep, braid_assoc_id id, const braid_add
     braid_assoc *a = by_id_live(ep, id);
     if (!a)
         return BRAID_ERR_NOTFOUND;
-    if (p->pmtu < 512 || p->pmtu > 65535 || p->sack_freq == 0)
+    if (p->pmtu < BRAID_MIN_PMTU || p->pmtu > 65535 || p->sack_freq == 0)
         return BRAID_ERR_INVAL;
     if (!addr) {
         a->pp = *p;
