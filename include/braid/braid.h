@@ -146,9 +146,9 @@ typedef struct braid_settings {
     uint64_t max_init_timeo_ns; /* cap of the T1-init / T1-cookie back-off (RFC 6458 §8.1.3
                                  * sinit_max_init_timeo; RFC 9260 §5.1, §6.3.3), default
                                  * 60 s; 0: RTO.Max. RTO.Max itself is not touched. */
-    uint32_t max_seg;     /* largest DATA payload per chunk (SCTP_MAXSEG); 0: what the PMTU allows */
-    uint32_t pf_retrans;  /* potentially-failed threshold (RFC 7829): kept and reported only */
-    uint32_t ps_retrans;  /* primary switchover threshold: kept and reported only */
+    uint32_t max_seg;    /* largest DATA payload per chunk (SCTP_MAXSEG); 0: what the PMTU allows */
+    uint32_t pf_retrans; /* potentially-failed threshold (RFC 7829): kept and reported only */
+    uint32_t ps_retrans; /* primary switchover threshold: kept and reported only */
     uint32_t rcv_context; /* context of received messages (SCTP_CONTEXT) for new associations */
     int no_pmtud;         /* new associations report PMTU discovery off (SPP_PMTUD_DISABLE) */
 } braid_settings;
@@ -288,14 +288,14 @@ typedef struct braid_assoc_status {
     braid_state state;
     uint16_t peer_port;
     uint16_t in_streams, out_streams;
-    uint32_t peer_rwnd;  /* what the peer last advertised */
-    uint32_t local_rwnd; /* what we advertise now */
-    uint32_t unacked;    /* DATA chunks in flight */
-    uint32_t pending;    /* DATA chunks queued, not yet sent */
-    uint32_t frag_point; /* largest DATA payload per chunk (PMTU and max_seg, a multiple of 4) */
-    uint32_t max_seg;    /* the association's SCTP_MAXSEG (0: none) */
+    uint32_t peer_rwnd;   /* what the peer last advertised */
+    uint32_t local_rwnd;  /* what we advertise now */
+    uint32_t unacked;     /* DATA chunks in flight */
+    uint32_t pending;     /* DATA chunks queued, not yet sent */
+    uint32_t frag_point;  /* largest DATA payload per chunk (PMTU and max_seg, a multiple of 4) */
+    uint32_t max_seg;     /* the association's SCTP_MAXSEG (0: none) */
     uint32_t rcv_context; /* its SCTP_CONTEXT */
-    unsigned primary;    /* index into paths */
+    unsigned primary;     /* index into paths */
     unsigned n_paths;
     braid_path_status paths[BRAID_MAX_ADDRS];
     uint32_t local_vtag, peer_vtag;
@@ -347,16 +347,16 @@ int braid_assoc_set_rcv_context(braid_endpoint *ep, braid_assoc_id id, uint32_t 
 
 /* Counters of one association, as Linux's SCTP_GET_ASSOC_STATS has them. */
 typedef struct braid_assoc_stats {
-    uint64_t max_rto_ns;   /* highest RTO of any path since the last read (0: none) */
+    uint64_t max_rto_ns; /* highest RTO of any path since the last read (0: none) */
     braid_addr max_rto_addr;
-    uint64_t isacks, osacks;        /* SACKs received / sent */
-    uint64_t ipackets, opackets;    /* packets of the association received / sent */
-    uint64_t rtxchunks;             /* DATA chunks retransmitted */
-    uint64_t outofseqtsns;          /* DATA received above the next expected TSN */
-    uint64_t idupchunks;            /* duplicate DATA received */
-    uint64_t gapcnt;                /* gap ack blocks received */
-    uint64_t ouodchunks, oodchunks; /* unordered / ordered DATA chunks sent (with retransmissions) */
-    uint64_t iuodchunks, iodchunks; /* unordered / ordered DATA chunks received */
+    uint64_t isacks, osacks;           /* SACKs received / sent */
+    uint64_t ipackets, opackets;       /* packets of the association received / sent */
+    uint64_t rtxchunks;                /* DATA chunks retransmitted */
+    uint64_t outofseqtsns;             /* DATA received above the next expected TSN */
+    uint64_t idupchunks;               /* duplicate DATA received */
+    uint64_t gapcnt;                   /* gap ack blocks received */
+    uint64_t ouodchunks, oodchunks;    /* unordered / ordered DATA chunks sent, retransmitted too */
+    uint64_t iuodchunks, iodchunks;    /* unordered / ordered DATA chunks received */
     uint64_t octrlchunks, ictrlchunks; /* control chunks sent / received */
 } braid_assoc_stats;
 

@@ -612,8 +612,7 @@ static int addr2path(bsock *s, const struct sockaddr_storage *ss, sctp_assoc_t i
                      braid_assoc_id *aid, braid_addr *addr)
 {
     uint16_t port;
-    if (!s->st->ep ||
-        addr_from_sockaddr((const struct sockaddr *)ss, sizeof *ss, addr, &port) < 0)
+    if (!s->st->ep || addr_from_sockaddr((const struct sockaddr *)ss, sizeof *ss, addr, &port) < 0)
         return -EINVAL;
     braid_assoc_id a = braid_find_assoc(s->st->ep, addr, port);
     if (!a || stack_owner(s->st, a) != s)
@@ -799,7 +798,9 @@ static void sock_params(bsock *s, braid_path_params *p)
     braid_settings c = cur(s);
     memset(p, 0, sizeof *p);
     p->hb_on = c.hb_interval_ns != 0;
-    p->hb_interval_ns = !p->hb_on ? s->st->o.hb_off_ns : c.hb_interval_ns == 1 ? 0 : c.hb_interval_ns;
+    p->hb_interval_ns = !p->hb_on               ? s->st->o.hb_off_ns
+                        : c.hb_interval_ns == 1 ? 0
+                                                : c.hb_interval_ns;
     if (!p->hb_on && !s->st->o.hb_off_ns)
         p->hb_interval_ns = 30000000000ull; /* Linux's and braid's default */
     p->sack_delay_on = c.sack_freq > 1;
@@ -884,7 +885,8 @@ static int spp_apply(bsock *s, plevel lv, const void *arg)
     if (rc < 0)
         return rc;
     if ((fl & SPP_HB_DEMAND) && lv.addr)
-        braid_assoc_heartbeat(s->st->ep, lv.aid, lv.addr, braid_now_ns()); /* none before COOKIE ACK */
+        braid_assoc_heartbeat(s->st->ep, lv.aid, lv.addr,
+                              braid_now_ns()); /* none before COOKIE ACK */
     /* spp_hbinterval counts with SPP_HB_ENABLE only, 0 leaves it unless
      * SPP_HB_TIME_IS_ZERO */
     if ((fl & SPP_HB_ENABLE) && (pp->spp_hbinterval || (fl & SPP_HB_TIME_IS_ZERO)))

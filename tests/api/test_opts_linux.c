@@ -265,18 +265,18 @@ static void test_paddrparams_live(void)
     CHECK(paddr_get(c, id, &sa).spp_flags & SPP_SACKDELAY_DISABLE);
 
     /* the socket's defaults, for associations to come */
-    CHECK_EQ(paddr_set(c, SCTP_FUTURE_ASSOC, NULL, SPP_HB_ENABLE | SPP_PMTUD_DISABLE, 4000, 7,
-                       1300, 0),
-             0);
+    CHECK_EQ(
+        paddr_set(c, SCTP_FUTURE_ASSOC, NULL, SPP_HB_ENABLE | SPP_PMTUD_DISABLE, 4000, 7, 1300, 0),
+        0);
     pp = paddr_get(c, SCTP_FUTURE_ASSOC, NULL);
     CHECK_EQ(pp.spp_hbinterval, 4000);
     CHECK_EQ(pp.spp_pathmaxrxt, 7);
     CHECK_EQ(pp.spp_pathmtu, 1300);
     CHECK_EQ(paddr_get(c, id, NULL).spp_hbinterval, 300); /* the live one: its own */
     /* SPP_HB_TIME_IS_ZERO: an interval of 0 */
-    CHECK_EQ(paddr_set(c, SCTP_FUTURE_ASSOC, NULL, SPP_HB_ENABLE | SPP_HB_TIME_IS_ZERO, 777, 0, 0,
-                       0),
-             0);
+    CHECK_EQ(
+        paddr_set(c, SCTP_FUTURE_ASSOC, NULL, SPP_HB_ENABLE | SPP_HB_TIME_IS_ZERO, 777, 0, 0, 0),
+        0);
     CHECK_EQ(paddr_get(c, SCTP_FUTURE_ASSOC, NULL).spp_hbinterval, 0);
 
     /* what Linux refuses */
@@ -308,9 +308,9 @@ static void test_paddrparams_live(void)
     pp.spp_flags |= SPP_DSCP;
     EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, (socklen_t)old_len),
                EINVAL);
-    EXPECT_ERR(braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp,
-                                (socklen_t)old_len + 2),
-               EINVAL);
+    EXPECT_ERR(
+        braid_setsockopt(c, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, (socklen_t)old_len + 2),
+        EINVAL);
     socklen_t gl = (socklen_t)old_len;
     memset(&pp, 0, sizeof pp);
     pp.spp_assoc_id = id;
@@ -509,7 +509,7 @@ static void test_maxseg_bounds(void)
     CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_MAXSEG, &av, &l), 0);
     CHECK_EQ(av.assoc_value, 500);
     CHECK_EQ(getint(m, IPPROTO_SCTP, SCTP_MAXSEG), 500); /* the int form */
-    av.assoc_value = 512 - 20 - 8 - 12 - 16; /* IPv4 + UDP encapsulation */
+    av.assoc_value = 512 - 20 - 8 - 12 - 16;             /* IPv4 + UDP encapsulation */
     CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_MAXSEG, &av, sizeof av), 0);
     av.assoc_value--;
     EXPECT_ERR(braid_setsockopt(m, IPPROTO_SCTP, SCTP_MAXSEG, &av, sizeof av), EINVAL);
@@ -1000,9 +1000,8 @@ static void test_small_options(void)
     CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &av, &l), 0);
     CHECK_EQ(av.assoc_value, 0);
     av.assoc_value = 2;
-    CHECK_EQ(braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &av,
-                              sizeof av),
-             0);
+    CHECK_EQ(
+        braid_setsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &av, sizeof av), 0);
     av.assoc_value = 0;
     CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_EXPOSE_PF_STATE, &av, &l), 0);
     CHECK_EQ(av.assoc_value, 2);
@@ -1142,7 +1141,9 @@ static void test_foreign_sockets(void)
 {
     struct {
         int dom, type;
-    } kinds[] = {{AF_INET, SOCK_STREAM}, {AF_INET, SOCK_DGRAM}, {AF_INET6, SOCK_STREAM},
+    } kinds[] = {{AF_INET, SOCK_STREAM},
+                 {AF_INET, SOCK_DGRAM},
+                 {AF_INET6, SOCK_STREAM},
                  {AF_UNIX, SOCK_STREAM}};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         int fd = socket(kinds[k].dom, kinds[k].type, 0);
