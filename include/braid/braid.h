@@ -70,6 +70,9 @@ typedef uint32_t braid_assoc_id;
 #define BRAID_ASSOC_ID_FIRST 3
 
 #define BRAID_TIME_NEVER UINT64_MAX
+/* The smallest SCTP packet size: Linux's smallest path MTU (512,
+ * SCTP_DEFAULT_MINSEGMENT) less an IPv6 and a UDP header. */
+#define BRAID_MIN_PMTU 464
 #define BRAID_MAX_ADDRS 8 /* addresses per side of an association */
 
 /* An IP address plus the UDP port used for encapsulation (RFC 6951); the
@@ -112,7 +115,8 @@ typedef struct braid_settings {
     uint16_t max_inbound_streams;  /* MIS we accept, default 65535 */
     uint32_t rcvbuf;               /* receive buffer = advertised rwnd, default 256 KiB */
     uint32_t sndbuf;               /* send buffer limit, default 256 KiB */
-    uint32_t pmtu;                 /* path MTU for SCTP packets (IP+UDP excluded), default 1452 */
+    uint32_t pmtu;                 /* path MTU for SCTP packets (IP+UDP excluded), default 1452,
+                                    * at least BRAID_MIN_PMTU */
     uint64_t rto_initial_ns;       /* RTO.Initial, default 1 s (RFC 9260 §16) */
     uint64_t rto_min_ns;           /* RTO.Min, default 1 s */
     uint64_t rto_max_ns;           /* RTO.Max, default 60 s */
@@ -144,6 +148,16 @@ typedef struct braid_settings {
     int serve_any_port; /* 1: packets to any SCTP port are taken (local_port is then
                          * only the default): a host's responder for ports no
                          * endpoint serves (RFC 9260 §8.4), with accepting off */
+    /* Added for the Linux socket options (RFC 6458 §8). A zero keeps the
+     * behaviour of settings made before they existed. */
+    uint64_t max_init_timeo_ns; /* cap of the T1-init / T1-cookie back-off (RFC 6458 §8.1.3
+                                 * sinit_max_init_timeo; RFC 9260 §5.1, §6.3.3), default
+                                 * 60 s; 0: RTO.Max. RTO.Max itself is not touched. */
+    uint32_t max_seg;    /* largest DATA payload per chunk (SCTP_MAXSEG); 0: what the PMTU allows */
+    uint32_t pf_retrans; /* potentially-failed threshold (RFC 7829): kept and reported only */
+    uint32_t ps_retrans; /* primary switchover threshold: kept and reported only */
+    uint32_t rcv_context; /* context of received messages (SCTP_CONTEXT) for new associations */
+    int no_pmtud;         /* new associations report PMTU discovery off (SPP_PMTUD_DISABLE) */
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);
@@ -210,6 +224,7 @@ typedef struct braid_recv_info {
     uint32_t ppid;
     uint32_t flags; /* BRAID_RECV_* */
     uint32_t cumtsn;
+    uint32_t context; /* the association's rcv_context (SCTP_CONTEXT) */
 } braid_recv_info;
 
 /* Copies the next message (or its next piece when it is larger than cap) of
@@ -244,8 +259,11 @@ int braid_endpoint_busy(const braid_endpoint *ep);
  * refused with an ABORT (RFC 9260 §8.4 item 3). Default: answered. */
 void braid_endpoint_set_accept(braid_endpoint *ep, int accept);
 /* Reads / changes settings; changes apply to new associations, and to
- * existing ones where that makes sense (nodelay, buffers, RTO bounds,
- * heartbeat interval, delayed SACK). BRAID_ERR_INVAL for bad values. */
+ * existing ones where that makes sense (nodelay, buffers, RTO bounds).
+ * What braid_path_params holds (heartbeats, delayed SACK, Path.Max.Retrans,
+ * PMTU) and max_seg / rcv_context go to new associations only, as Linux's
+ * endpoint defaults: braid_path_params_set and the braid_assoc_set_* calls
+ * change existing ones. BRAID_ERR_INVAL for bad values. */
 void braid_endpoint_get_settings(const braid_endpoint *ep, braid_settings *s);
 int braid_endpoint_update_settings(braid_endpoint *ep, const braid_settings *s);
 
@@ -280,12 +298,14 @@ typedef struct braid_assoc_status {
     braid_state state;
     uint16_t peer_port;
     uint16_t in_streams, out_streams;
-    uint32_t peer_rwnd;  /* what the peer last advertised */
-    uint32_t local_rwnd; /* what we advertise now */
-    uint32_t unacked;    /* DATA chunks in flight */
-    uint32_t pending;    /* DATA chunks queued, not yet sent */
-    uint32_t frag_point; /* largest DATA payload per chunk */
-    unsigned primary;    /* index into paths */
+    uint32_t peer_rwnd;   /* what the peer last advertised */
+    uint32_t local_rwnd;  /* what we advertise now */
+    uint32_t unacked;     /* DATA chunks in flight */
+    uint32_t pending;     /* DATA chunks queued, not yet sent */
+    uint32_t frag_point;  /* largest DATA payload per chunk (PMTU and max_seg, a multiple of 4) */
+    uint32_t max_seg;     /* the association's SCTP_MAXSEG (0: none) */
+    uint32_t rcv_context; /* its SCTP_CONTEXT */
+    unsigned primary;     /* index into paths */
     unsigned n_paths;
     braid_path_status paths[BRAID_MAX_ADDRS];
     uint32_t local_vtag, peer_vtag;
@@ -294,6 +314,64 @@ typedef struct braid_assoc_status {
 } braid_assoc_status;
 
 int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_status *st);
+
+/* ---- per association and per path parameters (RFC 6458 §8.1.12, §8.1.19,
+ * §8.1.16, §8.1.25; Linux SCTP_PEER_ADDR_THLDS) ---- */
+
+/* What an association (its defaults for paths added later) and each of its
+ * paths have of their own. A new association takes them from the
+ * endpoint's settings (hb_interval_ns 0 there: heartbeats off). */
+typedef struct braid_path_params {
+    uint64_t hb_interval_ns;   /* HB.interval (RFC 9260 §8.3), added to the RTO */
+    uint64_t sack_delay_ns;    /* delayed SACK timer (§6.2) */
+    uint32_t sack_freq;        /* SACK at least every this many packets with DATA */
+    uint32_t path_max_retrans; /* Path.Max.Retrans (§8.2) */
+    uint32_t pf_retrans;       /* kept and reported only (no PF state in braid) */
+    uint32_t ps_retrans;       /* kept and reported only */
+    uint32_t pmtu;             /* SCTP packet size on the path, IP and UDP excluded */
+    uint8_t hb_on;             /* heartbeats on (an interval of 0: every RTO) */
+    uint8_t sack_delay_on;     /* 0: a SACK for every packet with DATA */
+    uint8_t pmtud_on;          /* PMTU discovery asked for: kept only (braid does none) */
+} braid_path_params;
+
+/* addr NULL: the association's own values; else those of its path to addr.
+ * BRAID_ERR_NOTFOUND: no such association or path. */
+int braid_path_params_get(const braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr,
+                          braid_path_params *p);
+/* Sets them (addr NULL: the association's own only, not its paths'). A
+ * heartbeat timer is brought forward to the new interval at once. The
+ * association's packet size is the smallest of its paths' (as Linux). */
+int braid_path_params_set(braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr,
+                          const braid_path_params *p, uint64_t now);
+/* A HEARTBEAT on the path now (RFC 9260 §8.3, RFC 6458 SPP_HB_DEMAND). */
+int braid_assoc_heartbeat(braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr,
+                          uint64_t now);
+/* Makes addr the primary path (RFC 9260 §6.4, RFC 6458 §8.1.9): DATA goes
+ * there while it is active; a PEER_ADDR_CHANGE ADDR_MADE_PRIM event follows. */
+int braid_assoc_set_primary(braid_endpoint *ep, braid_assoc_id id, const braid_addr *addr);
+/* SCTP_MAXSEG of one association: the largest DATA payload (0: what the
+ * PMTU allows); braid_assoc_status's frag_point follows it. */
+int braid_assoc_set_max_seg(braid_endpoint *ep, braid_assoc_id id, uint32_t max_seg);
+/* SCTP_CONTEXT of one association: handed back in braid_recv_info.context. */
+int braid_assoc_set_rcv_context(braid_endpoint *ep, braid_assoc_id id, uint32_t context);
+
+/* Counters of one association, as Linux's SCTP_GET_ASSOC_STATS has them. */
+typedef struct braid_assoc_stats {
+    uint64_t max_rto_ns; /* highest RTO of any path since the last read (0: none) */
+    braid_addr max_rto_addr;
+    uint64_t isacks, osacks;           /* SACKs received / sent */
+    uint64_t ipackets, opackets;       /* packets of the association received / sent */
+    uint64_t rtxchunks;                /* DATA chunks retransmitted */
+    uint64_t outofseqtsns;             /* DATA received above the next expected TSN */
+    uint64_t idupchunks;               /* duplicate DATA received */
+    uint64_t gapcnt;                   /* gap ack blocks received */
+    uint64_t ouodchunks, oodchunks;    /* unordered / ordered DATA chunks sent, retransmitted too */
+    uint64_t iuodchunks, iodchunks;    /* unordered / ordered DATA chunks received */
+    uint64_t octrlchunks, ictrlchunks; /* control chunks sent / received */
+} braid_assoc_stats;
+
+/* Fills *out; the read starts a new max_rto period (as Linux). */
+int braid_assoc_stats_get(braid_endpoint *ep, braid_assoc_id id, braid_assoc_stats *out);
 /* Only the state (cheap: for readiness checks on every call), or
  * BRAID_ERR_NOTFOUND where braid_assoc_status_get would say so. */
 int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id);

@@ -61,15 +61,18 @@ extern "C" {
 #endif
 
 /* What the API offers, under the names lksctp advertises it with (programs
- * test these with #ifdef). HAVE_KERNEL_SCTP is deliberately absent. */
+ * test these with #ifdef, configure scripts too). Only what works is
+ * advertised: HAVE_SCTP_PRSCTP (partial reliability), HAVE_SCTP_ADDIP
+ * (ASCONF, sctp_bindx removal) and HAVE_SCTP_STREAM_RECONFIG (stream
+ * reset) are absent while the engine has their codec only; so is
+ * HAVE_KERNEL_SCTP. HAVE_SCTP_CANSET_PRIMARY: SCTP_PRIMARY_ADDR works.
+ * HAVE_SCTP_STREAM_RESET_EVENT and the ones after it name structure
+ * layouts (fields, events a program may subscribe to), all present. */
 #define HAVE_SCTP
 #define HAVE_SCTP_MULTIBUF
 #define HAVE_SCTP_NOCONNECT
-#define HAVE_SCTP_PRSCTP
-#define HAVE_SCTP_ADDIP
 #define HAVE_SCTP_CANSET_PRIMARY
 #define HAVE_SCTP_STREAM_RESET_EVENT 1
-#define HAVE_SCTP_STREAM_RECONFIG 1
 #define HAVE_SCTP_PEELOFF_FLAGS 1
 #define HAVE_SCTP_PDAPI_EVENT_PDAPI_STREAM 1
 #define HAVE_SCTP_PDAPI_EVENT_PDAPI_SEQ 1

@@ -111,6 +111,19 @@ struct bsock {
     /* readiness mirrored on fd */
     bool tok_readable;
     bool blocked_writable; /* we filled the pair so fd is not writable */
+
+    /* options kept per socket (opts.c); accepted and peeled sockets get a
+     * copy, as Linux's sctp_copy_sock */
+    struct bsock_opts {
+        bool reuse_port;     /* SCTP_REUSE_PORT */
+        uint8_t pf_expose;   /* SCTP_EXPOSE_POTENTIALLY_FAILED_STATE */
+        bool tos_set, tclass_set;
+        int ip_tos;          /* IP_TOS */
+        int ipv6_tclass;     /* IPV6_TCLASS */
+        bool dscp_set, flowlabel_set;
+        uint8_t dscp;        /* SPP_DSCP */
+        uint32_t flowlabel;  /* SPP_IPV6_FLOWLABEL */
+    } o;
 };
 
 /* A transport of the process (world.c): one per (kind, UDP port), and for
@@ -153,6 +166,15 @@ struct bstack {
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
     unsigned users;        /* calls in progress on its sockets */
+
+    /* What Linux reports for its socket-level defaults that cfg does not
+     * hold (opts.c); zero: derived from cfg */
+    struct bstack_opts {
+        uint64_t hb_off_ns;     /* spp_hbinterval kept while heartbeats are off */
+        uint32_t sackfreq_off;  /* sack_freq kept while delayed SACK is off */
+        uint32_t pathmtu;       /* spp_pathmtu for future associations (Linux: 0 until set) */
+        uint32_t so_rcvbuf, so_sndbuf; /* as SO_RCVBUF / SO_SNDBUF read back */
+    } o;
 };
 
 /* socket table (sock.c) */
@@ -224,6 +246,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
 /* options (opts.c) */
 int opts_set(bsock *s, int level, int name, const void *val, socklen_t len);
 int opts_get(bsock *s, int level, int name, void *val, socklen_t *len);
+void opts_transport_started(bstack *st); /* what the options set on the transport */
 
 /* address helpers (addr.c) */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out, uint16_t *port);

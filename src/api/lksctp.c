@@ -20,15 +20,48 @@ static int fail(int err)
     return -1;
 }
 
-/* What lksctp's calls (setsockopt/getsockopt underneath) give for a
- * descriptor that is not a braid socket: EBADF for no descriptor, ENOTSOCK
- * for a file, ENOPROTOOPT for another kind of socket (SOL_SCTP options). */
-static int foreign(int fd)
+/* What lksctp's calls give for a descriptor that is not a braid socket:
+ * EBADF for no descriptor, ENOTSOCK for a file, and for another kind of
+ * socket the error of the setsockopt or getsockopt at level SOL_SCTP that
+ * lksctp's call is made of, which depends on the socket: Linux answers a
+ * getsockopt at a level it does not know with EOPNOTSUPP on an IPv4 or
+ * AF_UNIX socket (do_ip_getsockopt, __sys_getsockopt) and ENOPROTOOPT on an
+ * IPv6 one (ipv6_getsockopt); a setsockopt with ENOPROTOOPT (do_ip_setsockopt,
+ * ipv6_setsockopt; EOPNOTSUPP for AF_UNIX). So the kernel is asked the same
+ * thing, with an empty argument. A kernel SCTP socket (the probe works):
+ * EOPNOTSUPP, braid's calls do not drive it. */
+static int foreign_err(int fd, bool get, int optname)
 {
     struct stat st;
     if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st) < 0)
-        return fail(EBADF);
-    return fail(S_ISSOCK(st.st_mode) ? ENOPROTOOPT : ENOTSOCK);
+        return EBADF;
+    if (!S_ISSOCK(st.st_mode))
+        return ENOTSOCK;
+    uint8_t buf[64];
+    memset(buf, 0, sizeof buf);
+    socklen_t l = sizeof buf;
+    int rc = get ? getsockopt(fd, SOL_SCTP, optname, buf, &l)
+                 : setsockopt(fd, SOL_SCTP, optname, buf, 0);
+    return rc == 0 ? EOPNOTSUPP : errno;
+}
+/* sctp_bindx: setsockopt(SCTP_SOCKOPT_BINDX_ADD / _REM) */
+static int foreign_set(int fd, int optname)
+{
+    return fail(foreign_err(fd, false, optname));
+}
+/* sctp_peeloff, sctp_getpaddrs, sctp_getladdrs: getsockopt */
+static int foreign_get(int fd, int optname)
+{
+    return fail(foreign_err(fd, true, optname));
+}
+/* sctp_connectx: lksctp tries getsockopt(SCTP_SOCKOPT_CONNECTX3) and, only
+ * on ENOPROTOOPT, its setsockopt forms */
+static int foreign_connectx(int fd)
+{
+    int e = foreign_err(fd, true, SCTP_SOCKOPT_CONNECTX3);
+    if (e == ENOPROTOOPT)
+        e = foreign_err(fd, false, SCTP_SOCKOPT_CONNECTX);
+    return fail(e);
 }
 
 int sctp_getaddrlen(sa_family_t family)
@@ -58,7 +91,8 @@ int sctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return foreign(sd);
+        return foreign_set(sd, flags == SCTP_BINDX_REM_ADDR ? SCTP_SOCKOPT_BINDX_REM
+                                                            : SCTP_SOCKOPT_BINDX_ADD);
     int rc = 0;
     if (!addrs)
         rc = -EFAULT;
@@ -84,7 +118,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return foreign(sd);
+        return foreign_connectx(sd);
     int rc = 0;
     braid_addr peers[BRAID_MAX_ADDRS];
     uint16_t port = 0;
@@ -169,7 +203,7 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
 {
     bsock *s = bs_get(sd);
     if (!s)
-        return foreign(sd);
+        return foreign_get(sd, flags ? SCTP_SOCKOPT_PEELOFF_FLAGS : SCTP_SOCKOPT_PEELOFF);
     int rc = 0, nfd = -1;
     bstack *st = s->st;
     braid_assoc_status as;
@@ -199,6 +233,7 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
             c->frag_interleave = s->frag_interleave;
             c->linger = s->linger;
             c->disable_frag = s->disable_frag;
+            c->o = s->o;
             c->nonblock = (flags & SOCK_NONBLOCK) != 0;
             if (flags & SOCK_CLOEXEC)
                 fcntl(c->fd, F_SETFD, FD_CLOEXEC);
@@ -234,7 +269,7 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
         return fail(EFAULT);
     bsock *s = bs_get(sd);
     if (!s)
-        return foreign(sd);
+        return foreign_get(sd, peer ? SCTP_GET_PEER_ADDRS : SCTP_GET_LOCAL_ADDRS);
     bstack *st = s->st;
     int rc = 0;
     braid_addr list[BRAID_MAX_ADDRS];

@@ -530,6 +530,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         i.sinfo_ppid = htonl(ri.ppid); /* the wire bytes, as on Linux */
         i.sinfo_tsn = ri.tsn;
         i.sinfo_cumtsn = ri.cumtsn;
+        i.sinfo_context = ri.context; /* SCTP_CONTEXT (Linux: the association's) */
         i.sinfo_assoc_id = (sctp_assoc_t)id;
         put_cmsg(m, &cused, SCTP_SNDRCV, &i, sizeof i);
     }
@@ -542,6 +543,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         i.rcv_ppid = htonl(ri.ppid);
         i.rcv_tsn = ri.tsn;
         i.rcv_cumtsn = ri.cumtsn;
+        i.rcv_context = ri.context;
         i.rcv_assoc_id = (sctp_assoc_t)id;
         put_cmsg(m, &cused, SCTP_RCVINFO, &i, sizeof i);
     }

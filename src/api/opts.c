@@ -32,7 +32,7 @@ static braid_settings cur(bsock *s)
 }
 
 /* What a running endpoint refuses (braid_endpoint_update_settings: a PMTU
- * outside 512..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
+ * outside BRAID_MIN_PMTU..65535, no streams, RTO.Min 0 or above RTO.Max, ...) is
  * refused before it runs too: else listen() or connect() would fail later,
  * with nothing to say which option was wrong. */
 static int apply(bsock *s, const braid_settings *c)
@@ -64,34 +64,50 @@ static int get_int(const void *val)
 
 /* ---- SOL_SOCKET ---- */
 
-/* As Linux (which caps at net.core.rmem_max / wmem_max): a buffer is
- * clamped into 4 KiB .. 256 MiB, never refused; the transport's kernel
- * buffers are sized at four times it, which must stay an int. */
-#define SOCKBUF_MIN 4096
-#define SOCKBUF_MAX (256u << 20)
+/* As Linux (sock_setsockopt, socket(7)): the value, taken as unsigned and
+ * capped, is doubled "to allow space for bookkeeping overhead", and that is
+ * what getsockopt returns; never refused. The floors are Linux's
+ * SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF (2 x and 1 x (2048 + the 256 bytes of
+ * an aligned sk_buff) on x86-64). Linux caps at net.core.wmem_max /
+ * rmem_max (212992 by default); braid has no sysctl and caps at 128 MiB
+ * (the transport's kernel buffers are four times the doubled value, an int).
+ * Linux SCTP limits what is queued to send by sk_sndbuf, the doubled value,
+ * and advertises half of sk_rcvbuf as its window (sctp_assoc_init:
+ * rwnd = max(sk_rcvbuf / 2, SCTP_DEFAULT_MINWINDOW 1500)): braid's send
+ * buffer is the doubled value, its receive buffer (the window) the half. */
+#define SOCKBUF_CAP (128u << 20)
+#define SOCK_MIN_SNDBUF 4608u
+#define SOCK_MIN_RCVBUF 2304u
 
-static uint32_t sockbuf(const void *v)
+static uint32_t sockbuf(const void *v, uint32_t floor)
 {
-    int x = get_int(v);
-    return x < SOCKBUF_MIN ? SOCKBUF_MIN : (uint32_t)x > SOCKBUF_MAX ? SOCKBUF_MAX : (uint32_t)x;
+    uint32_t x = (uint32_t)get_int(v);
+    if (x > SOCKBUF_CAP)
+        x = SOCKBUF_CAP;
+    return 2 * x < floor ? floor : 2 * x;
 }
 static int set_rcvbuf(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
     braid_settings c = cur(s);
-    c.rcvbuf = sockbuf(v);
-    return apply(s, &c);
+    uint32_t b = sockbuf(v, SOCK_MIN_RCVBUF);
+    c.rcvbuf = b / 2 < 1500 ? 1500 : b / 2;
+    int rc = apply(s, &c);
+    if (rc == 0)
+        s->st->o.so_rcvbuf = b;
+    return rc;
 }
 static int get_rcvbuf(bsock *s, void *v, socklen_t *l)
 {
-    int x = (int)cur(s).rcvbuf;
+    /* braid's default window (256 KiB) reads back doubled, as Linux's */
+    int x = (int)(s->st->o.so_rcvbuf ? s->st->o.so_rcvbuf : 2 * cur(s).rcvbuf);
     return put(v, l, &x, sizeof x);
 }
 static int set_sndbuf(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
     braid_settings c = cur(s);
-    c.sndbuf = sockbuf(v);
+    c.sndbuf = sockbuf(v, SOCK_MIN_SNDBUF);
     return apply(s, &c);
 }
 static int get_sndbuf(bsock *s, void *v, socklen_t *l)
@@ -194,15 +210,19 @@ static int set_initmsg(bsock *s, const void *v, socklen_t l)
         c.max_inbound_streams = im.sinit_max_instreams;
     if (im.sinit_max_attempts)
         c.max_init_retrans = im.sinit_max_attempts;
+    /* RFC 6458 §8.1.3: "the largest time-out or retransmission time-out
+     * when sending an INIT": the cap of the T1-init back-off (RFC 9260
+     * §5.1, §6.3.3), not RTO.Max (Linux: max_init_timeo) */
     if (im.sinit_max_init_timeo)
-        c.rto_max_ns = (uint64_t)im.sinit_max_init_timeo * 1000000ull;
+        c.max_init_timeo_ns = (uint64_t)im.sinit_max_init_timeo * 1000000ull;
     return apply(s, &c);
 }
 static int get_initmsg(bsock *s, void *v, socklen_t *l)
 {
     braid_settings c = cur(s);
+    uint64_t mit = c.max_init_timeo_ns ? c.max_init_timeo_ns : c.rto_max_ns;
     struct sctp_initmsg im = {c.outbound_streams, c.max_inbound_streams,
-                              (uint16_t)c.max_init_retrans, (uint16_t)(c.rto_max_ns / 1000000)};
+                              (uint16_t)c.max_init_retrans, (uint16_t)(mit / 1000000)};
     return put(v, l, &im, sizeof im);
 }
 
@@ -224,7 +244,7 @@ static void dry_now(bsock *s, braid_assoc_id id)
 
 static int set_events(bsock *s, const void *v, socklen_t l)
 {
-    /* RFC 6458 §8.1.11: older, shorter structures are accepted and change
+    /* RFC 6458 §8.1.14: older, shorter structures are accepted and change
      * only the classes they cover (Linux); longer ones are not */
     if (l > sizeof s->events)
         return -EINVAL;
@@ -403,6 +423,13 @@ static int32_t sstat_state(braid_state st)
     }
 }
 
+/* What braid's packet sizes leave out: the IP header of the family, and the
+ * UDP header of RFC 6951 encapsulation. Linux's path MTUs count them. */
+static unsigned ip_overhead(const bsock *s)
+{
+    return (s->family == AF_INET6 ? 40u : 20u) + (s->st->io_kind == BRAID_IO_UDP ? 8u : 0u);
+}
+
 static void fill_paddrinfo(bsock *s, const braid_assoc_status *as, unsigned i, sctp_assoc_t id,
                            struct sctp_paddrinfo *pi)
 {
@@ -417,7 +444,7 @@ static void fill_paddrinfo(bsock *s, const braid_assoc_status *as, unsigned i, s
     pi->spinfo_cwnd = as->paths[i].cwnd;
     pi->spinfo_srtt = (uint32_t)(as->paths[i].srtt_ns / 1000000);
     pi->spinfo_rto = (uint32_t)(as->paths[i].rto_ns / 1000000);
-    pi->spinfo_mtu = as->paths[i].pmtu + 28; /* IP + UDP excluded inside braid */
+    pi->spinfo_mtu = as->paths[i].pmtu + ip_overhead(s); /* IP + UDP excluded inside braid */
 }
 
 static int get_status(bsock *s, void *v, socklen_t *l)
@@ -531,35 +558,139 @@ static int get_associnfo(bsock *s, void *v, socklen_t *l)
     return put(v, l, &p, sizeof p);
 }
 
+/* ---- Linux's association lookup rules ---- */
+
+/* Linux's socket styles: SOCK_STREAM sockets are "TCP style", one-to-many
+ * ones "UDP style"; a peeled-off socket is neither (UDP_HIGH_BANDWIDTH):
+ * it has one association, as a one-to-one socket. */
+static bool tcp_style(const bsock *s)
+{
+    return s->type == SOCK_STREAM && !s->peeled;
+}
+static bool udp_style(const bsock *s)
+{
+    return s->type == SOCK_SEQPACKET && !s->peeled;
+}
+
+/* As Linux's sctp_id2assoc: a one-to-one (or peeled) socket's association
+ * whatever the id, once it is up; on a one-to-many socket the one with that
+ * id if it is this socket's (not peeled off) and not ended; else 0. */
+static braid_assoc_id id2assoc(bsock *s, sctp_assoc_t id)
+{
+    bstack *st = s->st;
+    if (!st->ep)
+        return 0;
+    if (!udp_style(s)) {
+        int state = s->assoc ? braid_assoc_state_get(st->ep, s->assoc) : -1;
+        return state >= BRAID_STATE_ESTABLISHED ? s->assoc : 0;
+    }
+    if (id <= SCTP_ALL_ASSOC || stack_owner(st, (braid_assoc_id)id) != s ||
+        braid_assoc_state_get(st->ep, (braid_assoc_id)id) <= BRAID_STATE_CLOSED)
+        return 0;
+    return (braid_assoc_id)id;
+}
+
+/* Linux's sctp_is_any: a wildcard address (AF_UNSPEC: of the socket's family). */
+static bool addr_is_any(const bsock *s, const struct sockaddr_storage *ss)
+{
+    int fam = ss->ss_family != AF_UNSPEC ? ss->ss_family : s->family;
+    if (fam == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        return a->sin_addr.s_addr == htonl(INADDR_ANY);
+    }
+    if (fam == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        return IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+    }
+    return false;
+}
+
+/* As Linux's sctp_addr_id2transport: the path to a peer address (its port
+ * too) of one of this socket's associations; if id names an association it
+ * must be that one. 0 and the association and address, or -EINVAL. */
+static int addr2path(bsock *s, const struct sockaddr_storage *ss, sctp_assoc_t id,
+                     braid_assoc_id *aid, braid_addr *addr)
+{
+    uint16_t port;
+    if (!s->st->ep || addr_from_sockaddr((const struct sockaddr *)ss, sizeof *ss, addr, &port) < 0)
+        return -EINVAL;
+    braid_assoc_id a = braid_find_assoc(s->st->ep, addr, port);
+    if (!a || stack_owner(s->st, a) != s)
+        return -EINVAL;
+    braid_assoc_id by_id = id2assoc(s, id);
+    if (by_id && by_id != a)
+        return -EINVAL;
+    *aid = a;
+    return 0;
+}
+
+/* The associations of this socket, for SCTP_CURRENT_ASSOC / SCTP_ALL_ASSOC. */
+static braid_assoc_id next_own(bsock *s, braid_assoc_id after)
+{
+    for (braid_assoc_id id = braid_next_assoc(s->st->ep, after); id;
+         id = braid_next_assoc(s->st->ep, id))
+        if (stack_owner(s->st, id) == s)
+            return id;
+    return 0;
+}
+
+/* ---- SCTP_MAXSEG (RFC 6458 §8.1.16) ---- */
+
+/* As Linux's sctp_setsockopt_maxseg: 0 lets the PMTU decide; else at least
+ * what a 512-byte path MTU leaves for DATA (sctp_min_frag_point: 464 bytes
+ * over IPv4, 444 over IPv6, 8 less with UDP encapsulation) and at most
+ * SCTP_MAX_CHUNK_LEN less the DATA header. One association: its
+ * fragmentation point (the PMTU's, at most this, a multiple of 4) follows;
+ * else the socket's default for future associations. */
 static int set_maxseg(bsock *s, const void *v, socklen_t l)
 {
-    int x;
-    if (l >= (socklen_t)sizeof(struct sctp_assoc_value)) {
+    sctp_assoc_t id;
+    uint32_t x;
+    if (l == sizeof(int)) {
+        id = SCTP_FUTURE_ASSOC;
+        x = (uint32_t)get_int(v);
+    } else if (l == sizeof(struct sctp_assoc_value)) {
         struct sctp_assoc_value av;
         memcpy(&av, v, sizeof av);
-        x = (int)av.assoc_value;
+        id = av.assoc_id;
+        x = av.assoc_value;
     } else {
-        x = get_int(v);
-    }
-    if (x < 0 || (x && x < 512))
         return -EINVAL;
+    }
+    braid_assoc_id a = id2assoc(s, id);
+    if (!a && id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    if (x && (x < 512 - ip_overhead(s) - 12 - 16 || x > 65535 - 16))
+        return -EINVAL;
+    if (a)
+        return braid_assoc_set_max_seg(s->st->ep, a, x) < 0 ? -EINVAL : 0;
     braid_settings c = cur(s);
-    if (x)
-        c.pmtu = (uint32_t)x + 12 + 16; /* fragment size -> packet size */
+    c.max_seg = x;
     return apply(s, &c);
 }
+/* The association's fragmentation point, or the socket's SCTP_MAXSEG
+ * (0 unless set), in the form given (the int form is Linux's older one). */
 static int get_maxseg(bsock *s, void *v, socklen_t *l)
 {
-    braid_settings c = cur(s);
-    uint32_t frag = c.pmtu - 12 - 16;
-    if (*l >= (socklen_t)sizeof(struct sctp_assoc_value)) {
-        struct sctp_assoc_value av;
+    struct sctp_assoc_value av = {SCTP_FUTURE_ASSOC, 0};
+    socklen_t n = *l;
+    if (n >= (socklen_t)sizeof av) {
+        n = sizeof av;
         memcpy(&av, v, sizeof av);
-        av.assoc_value = frag;
-        return put(v, l, &av, sizeof av);
+    } else if (n != sizeof(int)) {
+        return -EINVAL;
     }
-    int x = (int)frag;
-    return put(v, l, &x, sizeof x);
+    braid_assoc_id a = id2assoc(s, av.assoc_id);
+    if (!a && av.assoc_id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    braid_assoc_status as;
+    if (a && braid_assoc_status_get(s->st->ep, a, &as) == 0)
+        av.assoc_value = as.frag_point;
+    else
+        av.assoc_value = cur(s).max_seg;
+    if (n == sizeof(int))
+        return put(v, l, &av.assoc_value, sizeof av.assoc_value);
+    return put(v, l, &av, sizeof av);
 }
 
 static int set_int_field(int *dst, const void *v)
@@ -654,39 +785,655 @@ static int get_maxburst(bsock *s, void *v, socklen_t *l)
     return put(v, l, &x, sizeof x);
 }
 
+/* ---- SCTP_PEER_ADDR_PARAMS (RFC 6458 §8.1.12), SCTP_PEER_ADDR_THLDS,
+ * SCTP_DELAYED_SACK (§8.1.19): three levels, as Linux: a path (spp_address
+ * given), an association (its own values, and each of its paths'), the
+ * socket (the defaults of future associations). ---- */
+
+/* The socket level: the settings, plus what Linux reports that they cannot
+ * hold (st->o). Heartbeats on with an interval of 0 are 1 ns in the
+ * settings (whose 0 means off). */
+static void sock_params(bsock *s, braid_path_params *p)
+{
+    braid_settings c = cur(s);
+    memset(p, 0, sizeof *p);
+    p->hb_on = c.hb_interval_ns != 0;
+    p->hb_interval_ns = !p->hb_on               ? s->st->o.hb_off_ns
+                        : c.hb_interval_ns == 1 ? 0
+                                                : c.hb_interval_ns;
+    if (!p->hb_on && !s->st->o.hb_off_ns)
+        p->hb_interval_ns = 30000000000ull; /* Linux's and braid's default */
+    p->sack_delay_on = c.sack_freq > 1;
+    p->sack_freq = p->sack_delay_on        ? c.sack_freq
+                   : s->st->o.sackfreq_off ? s->st->o.sackfreq_off
+                                           : 2;
+    p->sack_delay_ns = c.sack_delay_ns;
+    p->path_max_retrans = c.path_max_retrans;
+    p->pf_retrans = c.pf_retrans;
+    p->ps_retrans = c.ps_retrans;
+    p->pmtu = c.pmtu;
+    p->pmtud_on = !c.no_pmtud;
+}
+static int sock_params_put(bsock *s, const braid_path_params *p)
+{
+    braid_settings c = cur(s);
+    c.hb_interval_ns = !p->hb_on ? 0 : p->hb_interval_ns ? p->hb_interval_ns : 1;
+    c.sack_freq = p->sack_delay_on ? p->sack_freq : 1;
+    c.sack_delay_ns = p->sack_delay_ns;
+    c.path_max_retrans = p->path_max_retrans;
+    c.pf_retrans = p->pf_retrans;
+    c.ps_retrans = p->ps_retrans;
+    c.pmtu = p->pmtu;
+    c.no_pmtud = !p->pmtud_on;
+    int rc = apply(s, &c);
+    if (rc == 0) {
+        s->st->o.hb_off_ns = p->hb_on ? 0 : p->hb_interval_ns;
+        s->st->o.sackfreq_off = p->sack_delay_on ? 0 : p->sack_freq;
+    }
+    return rc;
+}
+
+/* One level: a path (addr), an association (aid, no addr), or the socket
+ * (neither). */
+typedef struct plevel {
+    braid_assoc_id aid;
+    const braid_addr *addr;
+} plevel;
+
+static int level_get(bsock *s, plevel lv, braid_path_params *p)
+{
+    if (!lv.aid) {
+        sock_params(s, p);
+        return 0;
+    }
+    return braid_path_params_get(s->st->ep, lv.aid, lv.addr, p) < 0 ? -EINVAL : 0;
+}
+static int level_put(bsock *s, plevel lv, const braid_path_params *p)
+{
+    if (!lv.aid)
+        return sock_params_put(s, p);
+    return braid_path_params_set(s->st->ep, lv.aid, lv.addr, p, braid_now_ns()) < 0 ? -EINVAL : 0;
+}
+
+/* Runs fn on the level and, for an association, on each of its paths. */
+typedef int (*plevel_fn)(bsock *s, plevel lv, const void *arg);
+static int for_levels(bsock *s, plevel lv, plevel_fn fn, const void *arg)
+{
+    int rc = fn(s, lv, arg);
+    if (rc < 0 || !lv.aid || lv.addr)
+        return rc;
+    braid_assoc_status as;
+    if (braid_assoc_status_get(s->st->ep, lv.aid, &as) < 0)
+        return rc;
+    for (unsigned i = 0; i < as.n_paths; i++) {
+        plevel one = {lv.aid, &as.paths[i].addr};
+        fn(s, one, arg);
+    }
+    return rc;
+}
+
+/* Linux's sctp_paddrparams before spp_ipv6_flowlabel was added: still taken. */
+#define SPP_OLD_LEN ((offsetof(struct sctp_paddrparams, spp_ipv6_flowlabel) + 3) & ~(size_t)3)
+
+/* As Linux's sctp_apply_peer_addr_params, on one level. */
+static int spp_apply(bsock *s, plevel lv, const void *arg)
+{
+    const struct sctp_paddrparams *pp = arg;
+    uint32_t fl = pp->spp_flags;
+    braid_path_params p;
+    int rc = level_get(s, lv, &p);
+    if (rc < 0)
+        return rc;
+    if ((fl & SPP_HB_DEMAND) && lv.addr)
+        braid_assoc_heartbeat(s->st->ep, lv.aid, lv.addr,
+                              braid_now_ns()); /* none before COOKIE ACK */
+    /* spp_hbinterval counts with SPP_HB_ENABLE only, 0 leaves it unless
+     * SPP_HB_TIME_IS_ZERO */
+    if ((fl & SPP_HB_ENABLE) && (pp->spp_hbinterval || (fl & SPP_HB_TIME_IS_ZERO)))
+        p.hb_interval_ns =
+            (fl & SPP_HB_TIME_IS_ZERO) ? 0 : (uint64_t)pp->spp_hbinterval * 1000000ull;
+    if (fl & SPP_HB)
+        p.hb_on = (fl & SPP_HB) == SPP_HB_ENABLE;
+    /* spp_pathmtu is the fixed path MTU when SPP_PMTUD_DISABLE is given
+     * (braid does no PMTU discovery: enabling it keeps the size) */
+    if ((fl & SPP_PMTUD_DISABLE) && pp->spp_pathmtu) {
+        p.pmtu = pp->spp_pathmtu - ip_overhead(s);
+        if (!lv.aid)
+            s->st->o.pathmtu = pp->spp_pathmtu;
+    }
+    if (fl & SPP_PMTUD)
+        p.pmtud_on = (fl & SPP_PMTUD) == SPP_PMTUD_ENABLE;
+    if ((fl & SPP_SACKDELAY_ENABLE) && pp->spp_sackdelay)
+        p.sack_delay_ns = (uint64_t)pp->spp_sackdelay * 1000000ull;
+    if (fl & SPP_SACKDELAY)
+        p.sack_delay_on = (fl & SPP_SACKDELAY) == SPP_SACKDELAY_ENABLE;
+    if (pp->spp_pathmaxrxt)
+        p.path_max_retrans = pp->spp_pathmaxrxt;
+    /* kept per socket, reported, not applied (braid sets no DSCP or flow
+     * label on its packets; Linux keeps them per path) */
+    if (fl & SPP_IPV6_FLOWLABEL) {
+        s->o.flowlabel = pp->spp_ipv6_flowlabel & 0xfffff;
+        s->o.flowlabel_set = s->family == AF_INET6 || lv.aid;
+    }
+    if (fl & SPP_DSCP) {
+        s->o.dscp = pp->spp_dscp & 0xfc;
+        s->o.dscp_set = true;
+    }
+    return level_put(s, lv, &p);
+}
+
+/* The level an address and association id name (as Linux: an address must
+ * be one of the association's paths, an id on a one-to-many socket must be
+ * one of its associations unless SCTP_FUTURE_ASSOC). */
+static int spp_level(bsock *s, const struct sockaddr_storage *ss, sctp_assoc_t id, plevel *lv,
+                     braid_addr *addr, int err_no_path)
+{
+    memset(lv, 0, sizeof *lv);
+    if (!addr_is_any(s, ss)) {
+        if (addr2path(s, ss, id, &lv->aid, addr) < 0)
+            return err_no_path;
+        lv->addr = addr;
+        return 0;
+    }
+    lv->aid = id2assoc(s, id);
+    if (!lv->aid && id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    return 0;
+}
+
 static int set_paddrparams(bsock *s, const void *v, socklen_t l)
 {
-    (void)l;
-    struct sctp_paddrparams p;
-    memcpy(&p, v, sizeof p);
-    braid_settings c = cur(s);
-    if (p.spp_flags & SPP_HB_DISABLE)
-        c.hb_interval_ns = 0;
-    else if ((p.spp_flags & SPP_HB_ENABLE) && p.spp_hbinterval)
-        c.hb_interval_ns = (uint64_t)p.spp_hbinterval * 1000000ull;
-    if (p.spp_pathmaxrxt)
-        c.path_max_retrans = p.spp_pathmaxrxt;
-    if ((p.spp_flags & SPP_SACKDELAY_ENABLE) && p.spp_sackdelay)
-        c.sack_delay_ns = (uint64_t)p.spp_sackdelay * 1000000ull;
-    if (p.spp_flags & SPP_SACKDELAY_DISABLE)
-        c.sack_freq = 1;
-    if ((p.spp_flags & SPP_PMTUD_DISABLE) && p.spp_pathmtu >= 576)
-        c.pmtu = p.spp_pathmtu - 28;
-    return apply(s, &c);
+    struct sctp_paddrparams pp;
+    memset(&pp, 0, sizeof pp);
+    if (l == SPP_OLD_LEN) {
+        memcpy(&pp, v, SPP_OLD_LEN);
+        if (pp.spp_flags & (SPP_DSCP | SPP_IPV6_FLOWLABEL))
+            return -EINVAL;
+    } else if (l == sizeof pp) {
+        memcpy(&pp, v, sizeof pp);
+    } else {
+        return -EINVAL;
+    }
+    uint32_t fl = pp.spp_flags;
+    if ((fl & SPP_HB) == SPP_HB || (fl & SPP_PMTUD) == SPP_PMTUD ||
+        (fl & SPP_SACKDELAY) == SPP_SACKDELAY || pp.spp_sackdelay > 500 ||
+        (pp.spp_pathmtu && pp.spp_pathmtu < 512 /* SCTP_DEFAULT_MINSEGMENT */))
+        return -EINVAL;
+    if (pp.spp_pathmtu > 65535 && (fl & SPP_PMTUD_DISABLE))
+        return -EINVAL; /* braid: beyond an IP datagram (Linux clamps it to its own limit) */
+    plevel lv;
+    braid_addr a;
+    struct sockaddr_storage ss;
+    memcpy(&ss, &pp.spp_address, sizeof ss); /* packed in the structure */
+    int rc = spp_level(s, &ss, pp.spp_assoc_id, &lv, &a, -EINVAL);
+    if (rc < 0)
+        return rc;
+    if ((fl & SPP_HB_DEMAND) && !lv.aid)
+        return -EINVAL; /* a heartbeat needs a path or an association */
+    return for_levels(s, lv, spp_apply, &pp);
 }
+
 static int get_paddrparams(bsock *s, void *v, socklen_t *l)
 {
-    struct sctp_paddrparams p;
-    memcpy(&p, v, sizeof p < *l ? sizeof p : *l);
-    braid_settings c = cur(s);
-    p.spp_hbinterval = (uint32_t)(c.hb_interval_ns / 1000000);
-    p.spp_pathmaxrxt = (uint16_t)c.path_max_retrans;
-    p.spp_pathmtu = c.pmtu + 28;
-    p.spp_sackdelay = (uint32_t)(c.sack_delay_ns / 1000000);
-    p.spp_flags = (c.hb_interval_ns ? SPP_HB_ENABLE : SPP_HB_DISABLE) |
-                  (c.sack_freq > 1 ? SPP_SACKDELAY_ENABLE : SPP_SACKDELAY_DISABLE) |
-                  SPP_PMTUD_DISABLE;
-    return put(v, l, &p, sizeof p);
+    struct sctp_paddrparams pp;
+    memset(&pp, 0, sizeof pp);
+    socklen_t n = *l >= (socklen_t)sizeof pp ? (socklen_t)sizeof pp : (socklen_t)SPP_OLD_LEN;
+    if (*l < n)
+        return -EINVAL;
+    memcpy(&pp, v, n);
+    plevel lv;
+    braid_addr a;
+    struct sockaddr_storage ss;
+    memcpy(&ss, &pp.spp_address, sizeof ss); /* packed in the structure */
+    int rc = spp_level(s, &ss, pp.spp_assoc_id, &lv, &a, -EINVAL);
+    braid_path_params p;
+    if (rc < 0 || (rc = level_get(s, lv, &p)) < 0)
+        return rc;
+    pp.spp_hbinterval = (uint32_t)(p.hb_interval_ns / 1000000);
+    pp.spp_pathmaxrxt = (uint16_t)p.path_max_retrans;
+    /* the socket's is 0 until set (Linux), a path's or an association's
+     * counts the IP and UDP headers */
+    pp.spp_pathmtu = lv.aid ? p.pmtu + ip_overhead(s) : s->st->o.pathmtu;
+    pp.spp_sackdelay = (uint32_t)(p.sack_delay_ns / 1000000);
+    pp.spp_flags = (p.hb_on ? SPP_HB_ENABLE : SPP_HB_DISABLE) |
+                   (p.pmtud_on ? SPP_PMTUD_ENABLE : SPP_PMTUD_DISABLE) |
+                   (p.sack_delay_on ? SPP_SACKDELAY_ENABLE : SPP_SACKDELAY_DISABLE);
+    if (s->o.flowlabel_set) {
+        pp.spp_ipv6_flowlabel = s->o.flowlabel;
+        pp.spp_flags |= SPP_IPV6_FLOWLABEL;
+    }
+    if (s->o.dscp_set) {
+        pp.spp_dscp = s->o.dscp;
+        pp.spp_flags |= SPP_DSCP;
+    }
+    if (n < (socklen_t)sizeof pp)
+        pp.spp_flags &= ~(uint32_t)(SPP_IPV6_FLOWLABEL | SPP_DSCP);
+    return put(v, l, &pp, n);
+}
+
+/* SCTP_PEER_ADDR_THLDS / _V2 (Linux; RFC 7829 §6.1): Path.Max.Retrans, and
+ * the potentially-failed and primary switchover thresholds, which braid
+ * keeps and reports (it has no PF state). ENOENT for an unknown address. */
+typedef struct thld_arg {
+    struct sctp_paddrthlds_v2 t;
+    bool v2; /* the old form leaves the switchover threshold alone */
+} thld_arg;
+static int thld_apply(bsock *s, plevel lv, const void *arg)
+{
+    const thld_arg *ta = arg;
+    braid_path_params p;
+    int rc = level_get(s, lv, &p);
+    if (rc < 0)
+        return rc;
+    if (ta->t.spt_pathmaxrxt)
+        p.path_max_retrans = ta->t.spt_pathmaxrxt;
+    p.pf_retrans = ta->t.spt_pathpfthld;
+    if (ta->v2)
+        p.ps_retrans = ta->t.spt_pathcpthld;
+    return level_put(s, lv, &p);
+}
+static int set_thlds_common(bsock *s, const void *v, socklen_t l, bool v2)
+{
+    thld_arg ta;
+    memset(&ta, 0, sizeof ta);
+    ta.v2 = v2;
+    size_t need = v2 ? sizeof ta.t : sizeof(struct sctp_paddrthlds);
+    if (l < need)
+        return -EINVAL;
+    memcpy(&ta.t, v, need);
+    if (v2 && ta.t.spt_pathpfthld > ta.t.spt_pathcpthld)
+        return -EINVAL;
+    plevel lv;
+    braid_addr a;
+    int rc = spp_level(s, &ta.t.spt_address, ta.t.spt_assoc_id, &lv, &a, -ENOENT);
+    if (rc < 0)
+        return rc;
+    return for_levels(s, lv, thld_apply, &ta);
+}
+static int set_thlds(bsock *s, const void *v, socklen_t l)
+{
+    return set_thlds_common(s, v, l, false);
+}
+static int set_thlds_v2(bsock *s, const void *v, socklen_t l)
+{
+    return set_thlds_common(s, v, l, true);
+}
+static int get_thlds_common(bsock *s, void *v, socklen_t *l, bool v2)
+{
+    struct sctp_paddrthlds_v2 t;
+    memset(&t, 0, sizeof t);
+    socklen_t need = v2 ? (socklen_t)sizeof t : (socklen_t)sizeof(struct sctp_paddrthlds);
+    if (*l < need)
+        return -EINVAL;
+    memcpy(&t, v, need);
+    plevel lv;
+    braid_addr a;
+    int rc = spp_level(s, &t.spt_address, t.spt_assoc_id, &lv, &a, -ENOENT);
+    braid_path_params p;
+    if (rc < 0 || (rc = level_get(s, lv, &p)) < 0)
+        return rc;
+    t.spt_pathmaxrxt = (uint16_t)p.path_max_retrans;
+    t.spt_pathpfthld = (uint16_t)p.pf_retrans;
+    t.spt_pathcpthld = (uint16_t)p.ps_retrans;
+    return put(v, l, &t, need);
+}
+static int get_thlds(bsock *s, void *v, socklen_t *l)
+{
+    return get_thlds_common(s, v, l, false);
+}
+static int get_thlds_v2(bsock *s, void *v, socklen_t *l)
+{
+    return get_thlds_common(s, v, l, true);
+}
+
+/* SCTP_DELAYED_SACK (RFC 6458 §8.1.19; the older struct sctp_assoc_value
+ * form too, as Linux: a delay, or 0 to turn delayed SACK off). A delay
+ * turns it on, a frequency of 1 off, a larger one on; zeros leave things
+ * alone. It changes the engine's delayed-SACK timer and frequency of the
+ * association (all its paths) or of future associations. */
+static int sack_apply(bsock *s, plevel lv, const void *arg)
+{
+    const struct sctp_sack_info *si = arg;
+    braid_path_params p;
+    int rc = level_get(s, lv, &p);
+    if (rc < 0)
+        return rc;
+    if (si->sack_delay) {
+        p.sack_delay_ns = (uint64_t)si->sack_delay * 1000000ull;
+        p.sack_delay_on = 1;
+    }
+    if (si->sack_freq == 1) {
+        p.sack_delay_on = 0;
+    } else if (si->sack_freq > 1) {
+        p.sack_freq = si->sack_freq;
+        p.sack_delay_on = 1;
+    }
+    return level_put(s, lv, &p);
+}
+static int set_delayed_sack(bsock *s, const void *v, socklen_t l)
+{
+    struct sctp_sack_info si;
+    if (l == sizeof(struct sctp_assoc_value)) {
+        struct sctp_assoc_value av;
+        memcpy(&av, v, sizeof av);
+        si.sack_assoc_id = av.assoc_id;
+        si.sack_delay = av.assoc_value;
+        si.sack_freq = av.assoc_value ? 0 : 1;
+    } else if (l == sizeof si) {
+        memcpy(&si, v, sizeof si);
+        if (!si.sack_delay && !si.sack_freq)
+            return 0;
+    } else {
+        return -EINVAL;
+    }
+    if (si.sack_delay > 500) /* RFC 9260 §6.2: at most 500 ms */
+        return -EINVAL;
+    braid_assoc_id a = id2assoc(s, si.sack_assoc_id);
+    if (!a && si.sack_assoc_id > SCTP_ALL_ASSOC && udp_style(s))
+        return -EINVAL;
+    plevel lv = {a, NULL};
+    if (a)
+        return for_levels(s, lv, sack_apply, &si);
+    sctp_assoc_t id = tcp_style(s) ? SCTP_FUTURE_ASSOC : si.sack_assoc_id;
+    int rc = 0;
+    if (id == SCTP_FUTURE_ASSOC || id == SCTP_ALL_ASSOC)
+        rc = sack_apply(s, lv, &si);
+    if (rc == 0 && s->st->ep && (id == SCTP_CURRENT_ASSOC || id == SCTP_ALL_ASSOC))
+        for (braid_assoc_id x = next_own(s, 0); x; x = next_own(s, x)) {
+            plevel one = {x, NULL};
+            for_levels(s, one, sack_apply, &si);
+        }
+    return rc;
+}
+static int get_delayed_sack(bsock *s, void *v, socklen_t *l)
+{
+    struct sctp_sack_info si;
+    memset(&si, 0, sizeof si);
+    socklen_t n;
+    if (*l >= (socklen_t)sizeof si)
+        n = sizeof si;
+    else if (*l == sizeof(struct sctp_assoc_value))
+        n = sizeof(struct sctp_assoc_value);
+    else
+        return -EINVAL;
+    memcpy(&si, v, n);
+    braid_assoc_id a = id2assoc(s, si.sack_assoc_id);
+    if (!a && si.sack_assoc_id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    braid_path_params p;
+    plevel lv = {a, NULL};
+    int rc = level_get(s, lv, &p);
+    if (rc < 0)
+        return rc;
+    si.sack_delay = p.sack_delay_on ? (uint32_t)(p.sack_delay_ns / 1000000) : 0;
+    si.sack_freq = p.sack_delay_on ? p.sack_freq : 1;
+    return put(v, l, &si, n); /* the old form: the delay in assoc_value */
+}
+
+/* ---- SCTP_PRIMARY_ADDR (RFC 6458 §8.1.9) ---- */
+
+static int set_primary(bsock *s, const void *v, socklen_t l)
+{
+    struct sctp_prim pr;
+    if (l != sizeof pr)
+        return -EINVAL;
+    memcpy(&pr, v, sizeof pr);
+    braid_assoc_id a;
+    braid_addr addr;
+    struct sockaddr_storage ss;
+    memcpy(&ss, &pr.ssp_addr, sizeof ss);
+    if (addr2path(s, &ss, pr.ssp_assoc_id, &a, &addr) < 0)
+        return -EINVAL;
+    return braid_assoc_set_primary(s->st->ep, a, &addr) < 0 ? -EINVAL : 0;
+}
+static int get_primary(bsock *s, void *v, socklen_t *l)
+{
+    struct sctp_prim pr;
+    memcpy(&pr, v, sizeof pr);
+    braid_assoc_id a = id2assoc(s, pr.ssp_assoc_id);
+    braid_assoc_status as;
+    if (!a || braid_assoc_status_get(s->st->ep, a, &as) < 0)
+        return -EINVAL;
+    if (!as.n_paths)
+        return -ENOTCONN;
+    struct sockaddr_storage ss;
+    addr_to_sockaddr(&as.paths[as.primary].addr, as.peer_port, s->family, &ss);
+    memcpy(&pr.ssp_addr, &ss, sizeof ss);
+    return put(v, l, &pr, sizeof pr);
+}
+
+/* ---- SCTP_CONTEXT (RFC 6458 §8.1.25): the context of received messages ---- */
+
+static int set_context(bsock *s, const void *v, socklen_t l)
+{
+    struct sctp_assoc_value av;
+    if (l != sizeof av)
+        return -EINVAL;
+    memcpy(&av, v, sizeof av);
+    braid_assoc_id a = id2assoc(s, av.assoc_id);
+    if (!a && av.assoc_id > SCTP_ALL_ASSOC && udp_style(s))
+        return -EINVAL;
+    if (a)
+        return braid_assoc_set_rcv_context(s->st->ep, a, av.assoc_value) < 0 ? -EINVAL : 0;
+    sctp_assoc_t id = tcp_style(s) ? SCTP_FUTURE_ASSOC : av.assoc_id;
+    if (id == SCTP_FUTURE_ASSOC || id == SCTP_ALL_ASSOC) {
+        braid_settings c = cur(s);
+        c.rcv_context = av.assoc_value;
+        int rc = apply(s, &c);
+        if (rc < 0)
+            return rc;
+    }
+    if (s->st->ep && (id == SCTP_CURRENT_ASSOC || id == SCTP_ALL_ASSOC))
+        for (braid_assoc_id x = next_own(s, 0); x; x = next_own(s, x))
+            braid_assoc_set_rcv_context(s->st->ep, x, av.assoc_value);
+    return 0;
+}
+static int get_context(bsock *s, void *v, socklen_t *l)
+{
+    struct sctp_assoc_value av;
+    memcpy(&av, v, sizeof av);
+    braid_assoc_id a = id2assoc(s, av.assoc_id);
+    if (!a && av.assoc_id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    braid_assoc_status as;
+    if (a && braid_assoc_status_get(s->st->ep, a, &as) == 0)
+        av.assoc_value = as.rcv_context;
+    else
+        av.assoc_value = cur(s).rcv_context;
+    return put(v, l, &av, sizeof av);
+}
+
+/* ---- SCTP_GET_ASSOC_ID_LIST (RFC 6458 §8.2.6), SCTP_GET_ASSOC_STATS (Linux) ---- */
+
+static int get_assoc_ids(bsock *s, void *v, socklen_t *l)
+{
+    if (tcp_style(s))
+        return -EOPNOTSUPP; /* one-to-many only (Linux) */
+    uint32_t n = 0;
+    if (s->st->ep)
+        for (braid_assoc_id x = next_own(s, 0); x; x = next_own(s, x))
+            n++;
+    size_t need = sizeof(struct sctp_assoc_ids) + n * sizeof(sctp_assoc_t);
+    if ((size_t)*l < need)
+        return -EINVAL;
+    uint8_t *p = v;
+    memcpy(p, &n, sizeof n);
+    size_t off = sizeof(struct sctp_assoc_ids);
+    if (s->st->ep)
+        for (braid_assoc_id x = next_own(s, 0); x; x = next_own(s, x)) {
+            sctp_assoc_t id = (sctp_assoc_t)x;
+            memcpy(p + off, &id, sizeof id);
+            off += sizeof id;
+        }
+    *l = (socklen_t)need;
+    return 0;
+}
+
+/* The engine's counters of the association; a read starts a new period
+ * for the highest RTO (as Linux). As much of the structure as asked for. */
+static int get_assoc_stats(bsock *s, void *v, socklen_t *l)
+{
+    struct sctp_assoc_stats sas;
+    memset(&sas, 0, sizeof sas);
+    socklen_t n = *l < (socklen_t)sizeof sas ? *l : (socklen_t)sizeof sas;
+    memcpy(&sas, v, n);
+    braid_assoc_id a = id2assoc(s, sas.sas_assoc_id);
+    braid_assoc_stats st;
+    braid_assoc_status as;
+    if (!a || braid_assoc_status_get(s->st->ep, a, &as) < 0 ||
+        braid_assoc_stats_get(s->st->ep, a, &st) < 0)
+        return -EINVAL;
+    sas.sas_rtxchunks = st.rtxchunks;
+    sas.sas_gapcnt = st.gapcnt;
+    sas.sas_outofseqtsns = st.outofseqtsns;
+    sas.sas_osacks = st.osacks;
+    sas.sas_isacks = st.isacks;
+    sas.sas_octrlchunks = st.octrlchunks;
+    sas.sas_ictrlchunks = st.ictrlchunks;
+    sas.sas_oodchunks = st.oodchunks;
+    sas.sas_iodchunks = st.iodchunks;
+    sas.sas_ouodchunks = st.ouodchunks;
+    sas.sas_iuodchunks = st.iuodchunks;
+    sas.sas_idupchunks = st.idupchunks;
+    sas.sas_opackets = st.opackets;
+    sas.sas_ipackets = st.ipackets;
+    /* ms (Linux: jiffies, which are ms at HZ=1000) */
+    sas.sas_maxrto = st.max_rto_ns / 1000000;
+    memset(&sas.sas_obs_rto_ipaddr, 0, sizeof sas.sas_obs_rto_ipaddr);
+    if (st.max_rto_addr.family) {
+        struct sockaddr_storage ss;
+        addr_to_sockaddr(&st.max_rto_addr, as.peer_port, s->family, &ss);
+        memcpy(&sas.sas_obs_rto_ipaddr, &ss, sizeof ss);
+    }
+    return put(v, l, &sas, n);
+}
+
+/* ---- SCTP_REUSE_PORT, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE (Linux) ---- */
+
+/* One-to-one sockets, before bind (Linux: EFAULT once the port is fixed);
+ * kept and reported: braid's stacks already share a port only within one
+ * socket's family (a listener and what it accepted). */
+static int set_reuse_port(bsock *s, const void *v, socklen_t l)
+{
+    (void)l;
+    if (!tcp_style(s))
+        return -EOPNOTSUPP;
+    if (s->st->bound || s->st->ep)
+        return -EFAULT;
+    s->o.reuse_port = get_int(v) != 0;
+    return 0;
+}
+static int get_reuse_port(bsock *s, void *v, socklen_t *l)
+{
+    int x = s->o.reuse_port;
+    return put(v, l, &x, sizeof x);
+}
+
+/* Linux's SCTP_PF_EXPOSE_UNSET / _DISABLE / _ENABLE (0..2): kept and
+ * reported, per socket (Linux also per association; braid has no PF state
+ * to expose, so the value changes nothing). */
+#define PF_EXPOSE_MAX 2
+static int set_pf_expose(bsock *s, const void *v, socklen_t l)
+{
+    struct sctp_assoc_value av;
+    if (l != sizeof av)
+        return -EINVAL;
+    memcpy(&av, v, sizeof av);
+    if (av.assoc_value > PF_EXPOSE_MAX)
+        return -EINVAL;
+    braid_assoc_id a = id2assoc(s, av.assoc_id);
+    if (!a && av.assoc_id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    s->o.pf_expose = (uint8_t)av.assoc_value;
+    return 0;
+}
+static int get_pf_expose(bsock *s, void *v, socklen_t *l)
+{
+    struct sctp_assoc_value av;
+    memcpy(&av, v, sizeof av);
+    braid_assoc_id a = id2assoc(s, av.assoc_id);
+    if (!a && av.assoc_id != SCTP_FUTURE_ASSOC && udp_style(s))
+        return -EINVAL;
+    av.assoc_value = s->o.pf_expose;
+    return put(v, l, &av, sizeof av);
+}
+
+/* ---- IP_TOS (SOL_IP), IPV6_TCLASS (SOL_IPV6) ---- */
+
+/* As Linux's do_ip_setsockopt: an int, or a single byte; a one-to-one
+ * (SOCK_STREAM) socket keeps its ECN bits (__ip_sock_set_tos). Kept and
+ * reported; also set on the transport's own sockets (UDP: the TOS of the
+ * encapsulating datagrams). */
+static void tos_to_transport(bsock *s)
+{
+    /* (the transport is the process's: the last value set applies to all
+     * its sockets until per-packet TOS is done) */
+    if (s->st->tr)
+        braid_io_set_tos(s->st->tr->io, s->o.tos_set ? s->o.ip_tos : -1,
+                         s->o.tclass_set ? s->o.ipv6_tclass : -1);
+}
+void opts_transport_started(bstack *st)
+{
+    for (bsock *s = st->socks; s; s = s->next_in_stack)
+        if (s->o.tos_set || s->o.tclass_set)
+            tos_to_transport(s);
+}
+static int set_ip_tos(bsock *s, const void *v, socklen_t l)
+{
+    int x = 0;
+    if (l >= (socklen_t)sizeof(int))
+        x = get_int(v);
+    else if (l >= 1)
+        x = *(const unsigned char *)v;
+    if (tcp_style(s))
+        x = (x & ~3) | (s->o.ip_tos & 3);
+    s->o.ip_tos = x;
+    s->o.tos_set = true;
+    tos_to_transport(s);
+    return 0;
+}
+static int get_ip_tos(bsock *s, void *v, socklen_t *l)
+{
+    int x = s->o.ip_tos;
+    if (*l > 0 && *l < (socklen_t)sizeof(int) && x >= 0 && x <= 255) {
+        unsigned char c = (unsigned char)x;
+        return put(v, l, &c, 1);
+    }
+    socklen_t n = *l < (socklen_t)sizeof x ? *l : (socklen_t)sizeof x;
+    memcpy(v, &x, n);
+    *l = n;
+    return 0;
+}
+/* As Linux's do_ipv6_setsockopt: -1 .. 255, -1 the default (0). An IPv4
+ * socket has no SOL_IPV6 options (Linux: ENOPROTOOPT to set, EOPNOTSUPP to
+ * get, from ip_setsockopt / ip_getsockopt). */
+static int set_tclass(bsock *s, const void *v, socklen_t l)
+{
+    if (s->family != AF_INET6)
+        return -ENOPROTOOPT;
+    if (l < (socklen_t)sizeof(int))
+        return -EINVAL;
+    int x = get_int(v);
+    if (x < -1 || x > 255)
+        return -EINVAL;
+    if (x == -1)
+        x = 0;
+    if (tcp_style(s))
+        x = (x & ~3) | (s->o.ipv6_tclass & 3);
+    s->o.ipv6_tclass = x;
+    s->o.tclass_set = true;
+    tos_to_transport(s);
+    return 0;
+}
+static int get_tclass(bsock *s, void *v, socklen_t *l)
+{
+    if (s->family != AF_INET6)
+        return -EOPNOTSUPP;
+    int x = s->o.ipv6_tclass;
+    socklen_t n = *l < (socklen_t)sizeof x ? *l : (socklen_t)sizeof x;
+    memcpy(v, &x, n);
+    *l = n;
+    return 0;
 }
 
 static int set_udpencaps(bsock *s, const void *v, socklen_t l)
@@ -788,11 +1535,24 @@ static const opt_entry table[] = {
     {IPPROTO_SCTP, SCTP_ADAPTATION_LAYER, sizeof(struct sctp_setadaptation), set_adaptation,
      get_adaptation},
     {IPPROTO_SCTP, SCTP_MAX_BURST, sizeof(int), set_maxburst, get_maxburst},
-    {IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, sizeof(struct sctp_paddrparams), set_paddrparams,
-     get_paddrparams},
+    {IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, SPP_OLD_LEN, set_paddrparams, get_paddrparams},
     {IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, sizeof(struct sctp_udpencaps), set_udpencaps,
      get_udpencaps},
     {IPPROTO_SCTP, SCTP_GET_ASSOC_NUMBER, sizeof(uint32_t), NULL, get_assoc_number},
+    {IPPROTO_SCTP, SCTP_GET_ASSOC_ID_LIST, sizeof(struct sctp_assoc_ids), NULL, get_assoc_ids},
+    {IPPROTO_SCTP, SCTP_GET_ASSOC_STATS, sizeof(sctp_assoc_t), NULL, get_assoc_stats},
+    {IPPROTO_SCTP, SCTP_DELAYED_SACK, sizeof(struct sctp_assoc_value), set_delayed_sack,
+     get_delayed_sack},
+    {IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, sizeof(struct sctp_paddrthlds), set_thlds, get_thlds},
+    {IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, sizeof(struct sctp_paddrthlds_v2), set_thlds_v2,
+     get_thlds_v2},
+    {IPPROTO_SCTP, SCTP_CONTEXT, sizeof(struct sctp_assoc_value), set_context, get_context},
+    {IPPROTO_SCTP, SCTP_PRIMARY_ADDR, sizeof(struct sctp_prim), set_primary, get_primary},
+    {IPPROTO_SCTP, SCTP_REUSE_PORT, sizeof(int), set_reuse_port, get_reuse_port},
+    {IPPROTO_SCTP, SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, sizeof(struct sctp_assoc_value),
+     set_pf_expose, get_pf_expose},
+    {IPPROTO_IP, IP_TOS, 0, set_ip_tos, get_ip_tos},
+    {IPPROTO_IPV6, IPV6_TCLASS, 0, set_tclass, get_tclass},
     {IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, sizeof(int), set_local_udp, get_local_udp},
     {IPPROTO_SCTP, BRAID_SCTP_TRANSPORT, sizeof(int), set_transport, get_transport},
 };
@@ -839,6 +1599,10 @@ int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len
     int rc = opts_set(s, level, name, val, len);
     if (rc < 0)
         t_errno = -rc;
+    if (s->st->ep) { /* what the option set in motion (a HEARTBEAT, an event) goes now */
+        stack_dispatch_events(s->st);
+        stack_flush(s->st, braid_now_ns());
+    }
     bs_put(s);
     if (rc < 0) {
         errno = -rc;

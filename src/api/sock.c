@@ -329,6 +329,7 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             c->frag_interleave = s->frag_interleave;
             c->linger = s->linger;
             c->disable_frag = s->disable_frag;
+            c->o = s->o; /* the options of opts.c */
             if (c->events.sctp_association_event) {
                 braid_assoc_status as;
                 struct sctp_assoc_change n;

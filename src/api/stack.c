@@ -78,6 +78,7 @@ int stack_start(bstack *st, bool listener)
         rc = trans_attach(st, listener);
     if (rc < 0)
         return rc;
+    opts_transport_started(st); /* IP_TOS / IPV6_TCLASS set before (opts.c) */
     uint16_t real_udp = st->tr->port;
     for (unsigned i = 0; i < st->cfg.n_local_addrs; i++)
         st->cfg.local_addrs[i].udp_port = real_udp;

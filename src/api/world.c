@@ -62,6 +62,7 @@ static struct {
     atomic_bool bg_pending;
     uint64_t last_rx;
     uint64_t next_expiry; /* as of the last pump (the lazy path's check) */
+    uint64_t bg_until;    /* when the background thread wakes up next (0: soon) */
     int wake_fd;
     bool bg_running;
     uint32_t next_assoc_id;
@@ -707,11 +708,20 @@ void world_pump_lazy(uint64_t now)
 
 void world_settle(void)
 {
+    bool kick = false;
     while (W.dirty) {
         bstack *st = W.dirty;
         W.dirty = st->dirty_next;
         st->in_dirty = false;
         stack_update_ready(st);
+        /* a timer earlier than the background thread sleeps for (a call
+         * started it): wake the thread so it sleeps less */
+        if (st->ep && braid_endpoint_next_expiry(st->ep) < W.bg_until)
+            kick = true;
+    }
+    if (kick) {
+        W.bg_until = 0;
+        bg_kick();
     }
 }
 
@@ -827,7 +837,7 @@ static void *bg_main(void *arg)
         if (!world_trylock()) {
             /* a call is inside: it reads the transports on its way out */
             atomic_store_explicit(&W.bg_pending, true, memory_order_release);
-            timeout = 1;
+            timeout = 1; /* (W.bg_until is the holder's to read: left as it is) */
         } else {
             uint64_t now = braid_now_ns();
             uint64_t next = world_next_expiry();
@@ -847,6 +857,7 @@ static void *bg_main(void *arg)
                 if (!st->socks && st->orphan_since && now + 100000000 < next)
                     next = now + 100000000; /* lingering stacks: check them */
             timeout = ms_until(next, now);
+            W.bg_until = next;
             world_unlock();
         }
         poll(pf, n, timeout);

@@ -128,6 +128,9 @@ void braid_io_get_stats(const braid_io *io, braid_io_stats *st);
 
 /* SO_RCVBUF / SO_SNDBUF on the OS sockets (0: leave as is; INPROC: no-op). */
 int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf);
+/* IP_TOS on the OS sockets of IPv4 (and dual-stack IPv6) and IPV6_TCLASS on
+ * those of IPv6 (-1: leave as is; INPROC: no-op). Best effort: 0. */
+int braid_io_set_tos(braid_io *io, int tos, int tclass);
 
 /* UDP receive offload (UDP_GRO, Linux 5.0): the kernel may hand over a train
  * of datagrams of one peer as one received packet (see braid_io_pkt.seg).

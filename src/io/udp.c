@@ -856,6 +856,18 @@ int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf)
     return 0;
 }
 
+int braid_io_set_tos(braid_io *io, int tos, int tclass)
+{
+    for (unsigned i = 0; i < io->nsock; i++) {
+        int fd = io->sk[i].fd;
+        if (tos >= 0 && (io->sk[i].family == 4 || io->sk[i].dual))
+            setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+        if (tclass >= 0 && io->sk[i].family == 6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof tclass);
+    }
+    return 0;
+}
+
 uint16_t braid_io_default_udp_port(void)
 {
     const char *e = getenv("BRAID_UDP_PORT");

@@ -13,12 +13,58 @@ typedef struct fail_ctx {
 } fail_ctx;
 static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent);
 
+/* An association's path parameters from the endpoint's settings. */
+static void params_from_cfg(const braid_settings *c, braid_path_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->hb_on = c->hb_interval_ns != 0; /* 0 there: heartbeats off */
+    p->hb_interval_ns = c->hb_interval_ns;
+    p->sack_delay_ns = c->sack_delay_ns;
+    p->sack_freq = c->sack_freq ? c->sack_freq : 1;
+    p->sack_delay_on = c->sack_freq > 1;
+    p->path_max_retrans = c->path_max_retrans;
+    p->pf_retrans = c->pf_retrans;
+    p->ps_retrans = c->ps_retrans;
+    p->pmtu = c->pmtu;
+    p->pmtud_on = !c->no_pmtud;
+}
+
+void braid_assoc_sync_pmtu(braid_assoc *a)
+{
+    /* as Linux's sctp_assoc_sync_pmtu: the smallest path MTU */
+    uint32_t m = a->n_dests ? UINT32_MAX : a->pp.pmtu;
+    for (unsigned i = 0; i < a->n_dests; i++)
+        if (a->dests[i].pp.pmtu < m)
+            m = a->dests[i].pp.pmtu;
+    a->pmtu = m;
+}
+
+uint32_t braid_assoc_frag_point(const braid_assoc *a)
+{
+    uint32_t f = a->pmtu - BRAID_COMMON_HEADER_LEN - 16; /* common header, DATA header */
+    if (a->max_seg && a->max_seg < f)
+        f = a->max_seg;
+    return f & ~3u;
+}
+
+void braid_assoc_note_rto(braid_assoc *a, unsigned d)
+{
+    if (a->dests[d].rtt.rto > a->stats.max_rto_ns) {
+        a->stats.max_rto_ns = a->dests[d].rtt.rto;
+        a->stats.max_rto_addr = a->dests[d].addr;
+    }
+}
+
 braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
 {
     braid_assoc *a = braid_zalloc(&ep->mem, sizeof *a);
     if (!a)
         return NULL;
     a->ep = ep;
+    params_from_cfg(&ep->cfg, &a->pp);
+    a->pmtu = a->pp.pmtu;
+    a->max_seg = ep->cfg.max_seg;
+    a->rcv_context = ep->cfg.rcv_context;
     if (ep->hooks.assoc_id) {
         a->id = ep->hooks.assoc_id(ep->hooks.user);
     } else {
@@ -120,10 +166,13 @@ int braid_assoc_add_dest(braid_assoc *a, const braid_addr *addr, bool confirmed)
     d->local_idx = pick_local(ep, addr);
     d->active = true;
     d->confirmed = confirmed;
+    d->pp = a->pp;
     braid_rtt_init(&d->rtt, ep->cfg.rto_initial_ns, ep->cfg.rto_min_ns, ep->cfg.rto_max_ns);
-    braid_cc_rfc9260.init(&d->cc, ep->cfg.pmtu, 0);
+    braid_cc_rfc9260.init(&d->cc, d->pp.pmtu, 0);
     d->t3_at = d->hb_at = BRAID_TIME_NEVER;
-    return (int)a->n_dests++;
+    a->n_dests++;
+    braid_assoc_sync_pmtu(a);
+    return (int)a->n_dests - 1;
 }
 
 void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
@@ -180,24 +229,27 @@ int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32
     braid_reasm_set_pd_point(&a->reasm, ep->cfg.pd_point);
     a->rx_init = true;
     for (unsigned i = 0; i < a->n_dests; i++)
-        braid_cc_rfc9260.init(&a->dests[i].cc, ep->cfg.pmtu, peer_rwnd);
+        braid_cc_rfc9260.init(&a->dests[i].cc, a->dests[i].pp.pmtu, peer_rwnd);
     a->last_rwnd_sent = ep->cfg.rcvbuf;
     return 0;
 }
 
+/* RFC 9260 §8.3: the next heartbeat of an idle confirmed destination,
+ * HB.interval + RTO (with jitter) away; NEVER with heartbeats off. */
+uint64_t braid_assoc_hb_next(braid_assoc *a, const braid_dest *d, uint64_t now)
+{
+    if (!d->pp.hb_on)
+        return BRAID_TIME_NEVER;
+    uint64_t jitter = d->rtt.rto ? braid_ep_random32(a->ep) % (d->rtt.rto / 2 + 1) : 0;
+    return now + d->pp.hb_interval_ns + d->rtt.rto / 2 + jitter;
+}
+
 static void schedule_heartbeats(braid_assoc *a, uint64_t now)
 {
-    braid_endpoint *ep = a->ep;
     for (unsigned i = 0; i < a->n_dests; i++) {
         braid_dest *d = &a->dests[i];
-        /* RFC 9260 §8.3: heartbeat idle destinations every HB.interval +
-         * RTO (with jitter); unconfirmed ones at once (§5.4). */
-        if (!ep->cfg.hb_interval_ns) {
-            d->hb_at = d->confirmed ? BRAID_TIME_NEVER : now;
-            continue;
-        }
-        uint64_t jitter = d->rtt.rto ? braid_ep_random32(ep) % (d->rtt.rto / 2 + 1) : 0;
-        d->hb_at = d->confirmed ? now + ep->cfg.hb_interval_ns + d->rtt.rto / 2 + jitter : now;
+        /* unconfirmed ones at once (§5.4) */
+        d->hb_at = d->confirmed ? braid_assoc_hb_next(a, d, now) : now;
     }
 }
 
@@ -395,9 +447,16 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
     if (braid_tsn_le(d->tsn, cum) || braid_tsnmap_has(&a->tsnmap, d->tsn)) {
         braid_tsnmap_note_dup(&a->tsnmap, d->tsn); /* §6.2: report duplicates */
         ep->ctr.dup_tsns_in++;
+        a->stats.idupchunks++;
         *gap_or_dup = true;
         return;
     }
+    if (c.flags & BRAID_DATA_FLAG_U)
+        a->stats.iuodchunks++;
+    else
+        a->stats.iodchunks++;
+    if (d->tsn != cum + 1)
+        a->stats.outofseqtsns++;
     if (!data_fits(a, d, c.flags, cum, gap_or_dup))
         return;
     /* §6.5: a stream the peer may not use: ERROR Invalid Stream Identifier,
@@ -434,6 +493,10 @@ static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t
     /* RFC 9260 §6.2: SACK at least every second packet with DATA, within
      * the delayed-ack time, and at once when there are gaps or duplicates
      * (§7.2.4) or the sender asked (I bit). */
+    /* The delay and frequency are those of the path the DATA came from (as
+     * Linux's per-transport sackdelay / sackfreq, RFC 6458 §8.1.19). */
+    const braid_path_params *pp = a->sack_dest < a->n_dests ? &a->dests[a->sack_dest].pp : &a->pp;
+    uint32_t freq = pp->sack_delay_on ? pp->sack_freq : 1;
     a->pkts_since_sack++;
     /* The first DATA packet of an association is acknowledged at once (as
      * Linux, whose peer.sack_needed starts set; §6.2 allows a SACK at any
@@ -441,14 +504,14 @@ static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t
      * out the delayed-SACK time before its SHUTDOWN can go. */
     if (!a->sack_sent_once)
         immediate = true;
-    if (gap_or_dup || immediate || a->pkts_since_sack >= ep->cfg.sack_freq ||
+    if (gap_or_dup || immediate || a->pkts_since_sack >= freq ||
         a->state != BRAID_STATE_ESTABLISHED)
         a->ctl |= CTL_SACK;
     else if (a->sack_at == BRAID_TIME_NEVER)
-        a->sack_at = now + ep->cfg.sack_delay_ns;
+        a->sack_at = now + pp->sack_delay_ns;
     /* §6.9: a full buffer that reading cannot free: deliver part of a message */
     braid_reasm_pressure(&a->reasm,
-                         braid_assoc_local_rwnd(a) < ep->cfg.pmtu && !braid_reasm_peek(&a->reasm));
+                         braid_assoc_local_rwnd(a) < a->pmtu && !braid_reasm_peek(&a->reasm));
     if (braid_reasm_peek(&a->reasm) && !a->data_ready_signalled) {
         a->data_ready_signalled = true;
         braid_ep_push_event(ep, BRAID_EV_DATA_READY, a->id);
@@ -503,6 +566,7 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         abort_violation(a, BRAID_CAUSE_PROTOCOL_VIOLATION, "SACK for a TSN not sent");
         return;
     }
+    a->stats.gapcnt += s->n_gaps;
     braid_sack_result r;
     int rc = braid_outq_sack(&a->outq, s->cum_tsn, gaps, ng, a->fast_recovery, &r);
     if (rc != 0) {
@@ -545,8 +609,10 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
             d->t3_at = now + d->rtt.rto;
     }
     (void)lowest;
-    if (r.rtt_dest >= 0 && now >= r.rtt_sent_at)
+    if (r.rtt_dest >= 0 && now >= r.rtt_sent_at) {
         braid_rtt_sample(&a->dests[r.rtt_dest].rtt, now - r.rtt_sent_at); /* §6.3.1 C3 */
+        braid_assoc_note_rto(a, (unsigned)r.rtt_dest);
+    }
     if (a->fast_recovery && braid_tsn_ge(s->cum_tsn, a->recovery_exit_tsn))
         a->fast_recovery = false; /* §7.2.4 item 6 */
     if (r.n_fast_rtx) {
@@ -731,8 +797,10 @@ static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t
     d->hb_outstanding = false;
     d->error_count = 0;
     a->error_count = 0;
-    if (now >= sent)
+    if (now >= sent) {
         braid_rtt_sample(&d->rtt, now - sent);
+        braid_assoc_note_rto(a, idx);
+    }
     bool was_down = !d->active, was_unconfirmed = !d->confirmed;
     d->active = true;
     d->confirmed = true;
@@ -798,6 +866,7 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
     bool gap_or_dup = false, immediate = false, had_data = false;
     if (!packet_tags_ok(a, h, chunks, len, tbit))
         return;
+    a->stats.ipackets++;
     /* RFC 6951 §5.4: the UDP source port is stored only after the
      * association (with its verification tag) is found: a blind packet from
      * another port must not redirect the association. */
@@ -812,6 +881,11 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
     }
     braid_chunk_iter_init_bare(&it, chunks, len);
     while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
+        if (v.type != BRAID_CHUNK_DATA) {
+            a->stats.ictrlchunks++;
+            if (v.type == BRAID_CHUNK_SACK)
+                a->stats.isacks++;
+        }
         switch (v.type) {
         case BRAID_CHUNK_DATA:
             if (a->state == BRAID_STATE_ESTABLISHED || a->state == BRAID_STATE_SHUTDOWN_PENDING ||
@@ -904,7 +978,7 @@ static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
 {
     braid_endpoint *ep = a->ep;
     /* §8.2: beyond Path.Max.Retrans the destination is INACTIVE */
-    if (d->active && d->error_count > ep->cfg.path_max_retrans) {
+    if (d->active && d->error_count > d->pp.path_max_retrans) {
         d->active = false;
         braid_event *ev = braid_ep_push_event(ep, BRAID_EV_PEER_ADDR_CHANGE, a->id);
         if (ev) {
@@ -965,6 +1039,7 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     /* §6.3.3 E1-E3: cut cwnd, back off RTO, mark everything on the path */
     braid_cc_rfc9260.on_timeout(&d->cc);
     braid_rtt_backoff(&d->rtt);
+    braid_assoc_note_rto(a, i);
     braid_outq_mark_dest(&a->outq, i);
     d->flight = 0;
     d->t3_at = BRAID_TIME_NEVER;
@@ -992,6 +1067,7 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         d->hb_outstanding = false;
         d->error_count++;
         braid_rtt_backoff(&d->rtt);
+        braid_assoc_note_rto(a, i);
         dest_failed_check(a, d, i);
         /* a probe of an address never confirmed (§5.4) says nothing about
          * the association: a peer listing an address we cannot reach must
@@ -1005,10 +1081,10 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         d->hb_due_send = true;
     /* §5.4: an unconfirmed address is probed again every RTO (with its
      * back-off), a confirmed idle one every HB.interval + RTO (§8.3) */
-    uint64_t interval = d->confirmed ? ep->cfg.hb_interval_ns : 0;
+    uint64_t interval = d->confirmed ? d->pp.hb_interval_ns : 0;
     uint64_t jitter = braid_ep_random32(ep) % (d->rtt.rto / 2 + 1);
     d->hb_at = now + d->rtt.rto + interval + jitter;
-    if (!ep->cfg.hb_interval_ns && d->confirmed)
+    if (!d->pp.hb_on && d->confirmed)
         d->hb_at = BRAID_TIME_NEVER;
 }
 
@@ -1029,7 +1105,13 @@ void braid_assoc_timers(braid_assoc *a, uint64_t now)
             return;
         }
         braid_rtt_backoff(&a->dests[a->primary].rtt);
-        a->t1_rto = a->dests[a->primary].rtt.rto;
+        braid_assoc_note_rto(a, a->primary);
+        /* The T1 timeout doubles (§6.3.3 E2, which §5.1 applies to T1) up to
+         * the max init timeout, sinit_max_init_timeo of RFC 6458 §8.1.3,
+         * which caps T1 only, never RTO.Max (as Linux's max_init_timeo in
+         * sctp_cmd_t1_timer_update). */
+        uint64_t cap = ep->cfg.max_init_timeo_ns ? ep->cfg.max_init_timeo_ns : ep->cfg.rto_max_ns;
+        a->t1_rto = a->t1_rto > cap / 2 ? cap : a->t1_rto * 2;
         if (a->state == BRAID_STATE_COOKIE_WAIT)
             a->ctl |= CTL_INIT;
         else if (a->state == BRAID_STATE_COOKIE_ECHOED)
@@ -1041,6 +1123,7 @@ void braid_assoc_timers(braid_assoc *a, uint64_t now)
          * association error */
         a->t2_at = BRAID_TIME_NEVER;
         braid_rtt_backoff(&a->dests[a->primary].rtt);
+        braid_assoc_note_rto(a, a->primary);
         if (assoc_error(a))
             return;
         if (a->state == BRAID_STATE_SHUTDOWN_SENT)

@@ -35,6 +35,8 @@ void braid_settings_default(braid_settings *s)
     s->check_crc = 1;
     s->max_assocs_per_peer = 64;
     s->max_events = 4096;
+    s->max_init_timeo_ns = s->rto_max_ns; /* RFC 6458 §8.1.3: RTO.Max unless set */
+    s->ps_retrans = 0xffff;               /* Linux's default: switchover off */
 }
 
 void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
@@ -67,7 +69,7 @@ uint32_t braid_ep_random_tag(braid_endpoint *ep)
 
 int braid_settings_check(const braid_settings *s)
 {
-    bool ok = s->pmtu >= 512 && s->pmtu <= 65535 && s->outbound_streams && s->max_inbound_streams &&
+    bool ok = s->pmtu >= BRAID_MIN_PMTU && s->pmtu <= 65535 && s->outbound_streams && s->max_inbound_streams &&
               s->rcvbuf >= 1500 && s->rto_min_ns && s->rto_min_ns <= s->rto_max_ns &&
               s->n_local_addrs <= BRAID_MAX_ADDRS;
     return ok ? 0 : BRAID_ERR_INVAL;
@@ -519,6 +521,7 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     info->tsn = m->tsn;
     info->ppid = m->ppid;
     info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
+    info->context = a->rcv_context;
     info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
     size_t n = braid_rx_msg_read(m, buf, cap);
     if (braid_rx_msg_done(m)) {
@@ -531,14 +534,14 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     /* RFC 9260 §6.9: full, and nothing left to read that would free it:
      * deliver part of a message (reading may also have ended one) */
     if (a->state >= BRAID_STATE_ESTABLISHED && !a->freeing)
-        braid_reasm_pressure(&a->reasm, braid_assoc_local_rwnd(a) < ep->cfg.pmtu &&
+        braid_reasm_pressure(&a->reasm, braid_assoc_local_rwnd(a) < a->pmtu &&
                                             !braid_reasm_peek(&a->reasm));
     if (!braid_reasm_peek(&a->reasm))
         a->data_ready_signalled = false; /* the next arrival signals again */
     /* RFC 9260 §6.2: when reading opens the window noticeably, tell the
      * peer (window update SACK) so a zero window does not stall. */
     uint32_t after = braid_assoc_local_rwnd(a);
-    if (a->last_rwnd_sent < ep->cfg.pmtu && after > before && after >= 2 * ep->cfg.pmtu &&
+    if (a->last_rwnd_sent < a->pmtu && after > before && after >= 2 * a->pmtu &&
         a->state >= BRAID_STATE_ESTABLISHED)
         a->ctl |= CTL_SACK;
     return (int)n;
@@ -612,7 +615,9 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
     st->local_rwnd = braid_assoc_local_rwnd(a);
     st->unacked = a->outq.ring ? braid_outq_outstanding(&a->outq) : 0;
     st->pending = a->outq.n_queued_msgs;
-    st->frag_point = ep->cfg.pmtu - 12 - 16;
+    st->frag_point = braid_assoc_frag_point(a);
+    st->max_seg = a->max_seg;
+    st->rcv_context = a->rcv_context;
     st->primary = a->primary;
     st->n_paths = a->n_dests;
     st->local_vtag = a->local_vtag;
@@ -631,7 +636,7 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
         p->cwnd = d->cc.cwnd;
         p->ssthresh = d->cc.ssthresh;
         p->flight = d->flight;
-        p->pmtu = ep->cfg.pmtu;
+        p->pmtu = d->pp.pmtu;
         p->error_count = d->error_count;
     }
     return 0;

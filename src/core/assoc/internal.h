@@ -54,6 +54,7 @@ typedef struct braid_dest {
     bool hb_ack_due;
     uint8_t hb_ack_len;
     uint8_t hb_ack_info[BRAID_HB_INFO_MAX];
+    braid_path_params pp; /* heartbeat, delayed SACK, Path.Max.Retrans, PMTU of the path */
 } braid_dest;
 
 /* Control chunks owed to the peer, generated when a packet is built. */
@@ -143,6 +144,14 @@ struct braid_assoc {
 
     bool freeing;      /* closed; freed after the last output */
     bool peer_aborted; /* ended by the peer's ABORT (reported in the event) */
+
+    /* per association options (RFC 6458 §8) */
+    braid_path_params pp; /* the association's own; paths added later start from it */
+    uint32_t pmtu;        /* packet size: the smallest of the paths' (braid_assoc_sync_pmtu) */
+    uint32_t max_seg;     /* SCTP_MAXSEG, 0: none */
+    uint32_t rcv_context; /* SCTP_CONTEXT */
+    braid_assoc_stats stats;
+    uint32_t pkt_data; /* DATA chunks in the packet being built (stats) */
 };
 
 /* Stateless replies (INIT ACK, OOTB ABORT, SHUTDOWN COMPLETE, Stale Cookie
@@ -243,6 +252,16 @@ size_t braid_hs_write_init(braid_assoc *a, braid_wr *w);
 /* output.c */
 int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t cap, uint64_t now);
 bool braid_assoc_has_output(const braid_assoc *a, uint64_t now);
+
+/* a->pmtu from the paths' (the smallest). */
+void braid_assoc_sync_pmtu(braid_assoc *a);
+/* Largest DATA payload: PMTU less the common and DATA headers, at most
+ * max_seg, a multiple of 4 (as Linux's sctp_assoc_update_frag_point). */
+uint32_t braid_assoc_frag_point(const braid_assoc *a);
+/* When an idle confirmed path is heartbeated next (NEVER: heartbeats off). */
+uint64_t braid_assoc_hb_next(braid_assoc *a, const braid_dest *d, uint64_t now);
+/* Keeps the highest RTO seen (braid_assoc_stats.max_rto_ns). */
+void braid_assoc_note_rto(braid_assoc *a, unsigned d);
 
 /* Copies an address's IP and port into a path's local side. */
 void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p);

@@ -31,13 +31,17 @@ static unsigned choose_dest(const braid_assoc *a)
 static void start(braid_assoc *a, braid_pkt_builder *b, uint8_t *buf, size_t cap, uint32_t vtag)
 {
     braid_endpoint *ep = a->ep;
-    braid_pkt_begin(b, buf, cap, ep->cfg.pmtu, ep->cfg.local_port, a->peer_port, vtag);
+    /* the association's PMTU: the smallest of its paths' (as Linux) */
+    braid_pkt_begin(b, buf, cap, a->pmtu, ep->cfg.local_port, a->peer_port, vtag);
+    a->pkt_data = 0;
 }
 
 static int finish(braid_assoc *a, braid_pkt_builder *b, unsigned d, braid_path *path)
 {
     if (b->n_chunks == 0)
         return 0;
+    a->stats.opackets++;
+    a->stats.octrlchunks += b->n_chunks - a->pkt_data;
     braid_path_for_dest(a, d, path);
     return (int)braid_pkt_finish(b);
 }
@@ -102,6 +106,7 @@ static int add_sack(braid_assoc *a, braid_pkt_builder *b)
     a->sack_sent_once = true;
     a->last_rwnd_sent = rwnd;
     a->ep->ctr.sacks_out++;
+    a->stats.osacks++;
     return 0;
 }
 
@@ -252,8 +257,15 @@ static int add_data(braid_assoc *a, braid_pkt_builder *b, braid_tx_chunk *tc, ui
     c.u.data.fsn = 0;
     c.u.data.payload = tc->msg->data + tc->off;
     c.u.data.payload_len = tc->len;
-    (void)a;
-    return braid_pkt_add(b, &c);
+    int rc = braid_pkt_add(b, &c);
+    if (rc == 0) {
+        a->pkt_data++;
+        if (tc->flags & BRAID_DATA_FLAG_U)
+            a->stats.ouodchunks++;
+        else
+            a->stats.oodchunks++;
+    }
+    return rc;
 }
 
 static bool can_send_data(const braid_assoc *a)
@@ -293,12 +305,13 @@ static int data_into(braid_assoc *a, braid_pkt_builder *b, unsigned d, uint64_t 
     while ((tc = braid_outq_next_rtx(&a->outq, &tsn)) != NULL) {
         if (!fast && dst->flight >= dst->cc.cwnd)
             break;
-        if (braid_pkt_room(b) < (size_t)tc->len + 16 + 3)
-            break;
+        if (braid_pkt_room(b) < 16 + (((size_t)tc->len + 3) & ~(size_t)3))
+            break; /* DATA header and the payload padded to 4 bytes */
         if (add_data(a, b, tc, tsn) < 0)
             break;
         sent_on(a, tc, d, now);
         ep->ctr.retransmits++;
+        a->stats.rtxchunks++;
         added++;
     }
     if (fast) {
@@ -315,15 +328,19 @@ static int data_into(braid_assoc *a, braid_pkt_builder *b, unsigned d, uint64_t 
         dst->burst_left = ep->cfg.max_burst;
     if (dst->burst_left == 0 && ep->cfg.max_burst)
         return added;
-    /* New data within cwnd (§6.1 B, §7.2) and the peer's window (§6.1 A) */
-    size_t max_payload = ep->cfg.pmtu - BRAID_COMMON_HEADER_LEN - 16;
+    /* New data within cwnd (§6.1 B, §7.2) and the peer's window (§6.1 A).
+     * Messages are cut at the fragmentation point whatever else shares the
+     * packet: every piece but the last carries frag_point bytes (as Linux's
+     * sctp_datamsg_from_user); a piece that does not fit waits for the next
+     * packet. */
+    size_t max_payload = braid_assoc_frag_point(a);
     for (;;) {
         size_t room = braid_pkt_room(b);
         if (room < 16 + 4)
             break;
-        size_t fit = room - 16 - 3;
-        size_t len = braid_outq_peek_len(&a->outq, fit < max_payload ? fit : max_payload);
-        if (len == 0)
+        size_t fit = (room - 16) & ~(size_t)3; /* payload padded to 4 bytes */
+        size_t len = braid_outq_peek_len(&a->outq, max_payload);
+        if (len == 0 || len > fit)
             break;
         if (dst->flight >= dst->cc.cwnd)
             break;
@@ -336,7 +353,7 @@ static int data_into(braid_assoc *a, braid_pkt_builder *b, unsigned d, uint64_t 
             a->outq.queued_bytes < max_payload && len == a->outq.queued_bytes)
             break;
         int err;
-        tc = braid_outq_cut(&a->outq, fit < max_payload ? fit : max_payload, &tsn, &err);
+        tc = braid_outq_cut(&a->outq, max_payload, &tsn, &err);
         if (!tc)
             break;
         if (add_data(a, b, tc, tsn) < 0)
