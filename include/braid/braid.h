@@ -237,6 +237,12 @@ int braid_endpoint_recv(braid_endpoint *ep, braid_recv_info *info, void *buf, si
  * still holds received messages). BRAID_ERR_NOTFOUND if there is none. */
 int braid_assoc_recv(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
                      size_t cap, uint64_t now);
+/* What the next read of the association would return, without reading it
+ * (RFC 6458 §5.3.6 SCTP_NXTINFO): its info (BRAID_RECV_EOR set when the
+ * whole message is here) and the bytes of it that are here. 0, or
+ * BRAID_ERR_AGAIN when nothing is ready. */
+int braid_assoc_next_msg(const braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info,
+                         uint32_t *len);
 /* As braid_assoc_recv, but the bytes stay to be read again (MSG_PEEK). */
 int braid_assoc_peek(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info, void *buf,
                      size_t cap);
@@ -286,6 +292,7 @@ typedef enum braid_state {
 
 typedef struct braid_path_status {
     braid_addr addr;
+    braid_addr local; /* our address the peer last reached us at (family 0: none yet) */
     int active;    /* 1 when reachable */
     int confirmed; /* heartbeat confirmed */
     uint64_t srtt_ns, rttvar_ns, rto_ns;

@@ -235,7 +235,8 @@ void world_start_bg(void);
 void world_remove_stack(bstack *st);
 
 /* notifications (notify.c) */
-void note_from_event(bstack *st, const braid_event *ev);
+bsock *note_from_event(bstack *st, const braid_event *ev); /* the socket it went to */
+void note_no_auth(bsock *s, braid_assoc_id id); /* SCTP_AUTH_NO_AUTH, if subscribed */
 void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len);
 void note_push_data(bsock *s, sctp_assoc_t assoc); /* the data mark, once per association */
 void note_drop_data(bsock *s, sctp_assoc_t assoc); /* its data is all read */

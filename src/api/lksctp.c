@@ -496,16 +496,36 @@ int sctp_recvv(int s, const struct iovec *iov, int iovlen, struct sockaddr *from
         *fromlen = m.msg_namelen;
     if (flags)
         *flags = m.msg_flags;
-    if (infotype)
-        *infotype = SCTP_RECVV_NOINFO;
+    /* RFC 6458 §9.13: both infos as SCTP_RECVV_RN when the buffer holds
+     * it, else the receive info, else the next info (as libsctp) */
+    const void *rcv = NULL, *nxt = NULL;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-        if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_RCVINFO && info && infolen &&
-            *infolen >= (socklen_t)sizeof(struct sctp_rcvinfo)) {
-            memcpy(info, CMSG_DATA(c), sizeof(struct sctp_rcvinfo));
-            *infolen = sizeof(struct sctp_rcvinfo);
-            if (infotype)
-                *infotype = SCTP_RECVV_RCVINFO;
-        }
+        if (c->cmsg_level != IPPROTO_SCTP)
+            continue;
+        if (c->cmsg_type == SCTP_RCVINFO)
+            rcv = CMSG_DATA(c);
+        else if (c->cmsg_type == SCTP_NXTINFO)
+            nxt = CMSG_DATA(c);
     }
+    unsigned type = SCTP_RECVV_NOINFO;
+    socklen_t have = (info && infolen) ? *infolen : 0;
+    if (rcv && nxt && have >= (socklen_t)sizeof(struct sctp_recvv_rn)) {
+        struct sctp_recvv_rn rn;
+        memcpy(&rn.recvv_rcvinfo, rcv, sizeof rn.recvv_rcvinfo);
+        memcpy(&rn.recvv_nxtinfo, nxt, sizeof rn.recvv_nxtinfo);
+        memcpy(info, &rn, sizeof rn);
+        *infolen = sizeof rn;
+        type = SCTP_RECVV_RN;
+    } else if (rcv && have >= (socklen_t)sizeof(struct sctp_rcvinfo)) {
+        memcpy(info, rcv, sizeof(struct sctp_rcvinfo));
+        *infolen = sizeof(struct sctp_rcvinfo);
+        type = SCTP_RECVV_RCVINFO;
+    } else if (nxt && have >= (socklen_t)sizeof(struct sctp_nxtinfo)) {
+        memcpy(info, nxt, sizeof(struct sctp_nxtinfo));
+        *infolen = sizeof(struct sctp_nxtinfo);
+        type = SCTP_RECVV_NXTINFO;
+    }
+    if (infotype)
+        *infotype = type;
     return (int)n;
 }

@@ -437,6 +437,42 @@ static void unlink_head(bsock *s)
     free(n);
 }
 
+/* RFC 6458 §5.3.6 SCTP_NXTINFO: what the next read returns, after a whole
+ * message of cur was read; false when nothing waits. As Linux
+ * (sctp_ulpevent_read_nxtinfo): its stream, ppid, flags (SCTP_UNORDERED,
+ * SCTP_NOTIFICATION; Linux has no SCTP_COMPLETE), the bytes that are here. */
+static bool next_info(bsock *s, braid_assoc_id cur, struct sctp_nxtinfo *nx)
+{
+    bstack *st = s->st;
+    memset(nx, 0, sizeof *nx);
+    braid_recv_info ri;
+    uint32_t len = 0;
+    braid_assoc_id id = cur;
+    if (braid_assoc_next_msg(st->ep, cur, &ri, &len) != 0) {
+        id = 0;
+        for (bnote *n = s->nhead; n && !id; n = n->next) {
+            if (n->mark && (braid_assoc_id)n->assoc == cur)
+                continue;
+            if (!n->mark) {
+                nx->nxt_flags = SCTP_NOTIFICATION;
+                nx->nxt_length = n->len;
+                nx->nxt_assoc_id = n->assoc;
+                return true;
+            }
+            if (braid_assoc_next_msg(st->ep, (braid_assoc_id)n->assoc, &ri, &len) == 0)
+                id = (braid_assoc_id)n->assoc;
+        }
+        if (!id)
+            return false;
+    }
+    nx->nxt_sid = ri.sid;
+    nx->nxt_flags = (ri.flags & BRAID_RECV_UNORDERED) ? SCTP_UNORDERED : 0;
+    nx->nxt_ppid = htonl(ri.ppid);
+    nx->nxt_length = len;
+    nx->nxt_assoc_id = (sctp_assoc_t)id;
+    return true;
+}
+
 /* st locked: one notification or message piece, or -EAGAIN. */
 static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
 {
@@ -547,6 +583,10 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         i.rcv_assoc_id = (sctp_assoc_t)id;
         put_cmsg(m, &cused, SCTP_RCVINFO, &i, sizeof i);
     }
+    struct sctp_nxtinfo nx;
+    if (s->recvnxtinfo && !(flags & MSG_PEEK) && (ri.flags & BRAID_RECV_EOR) &&
+        next_info(s, id, &nx))
+        put_cmsg(m, &cused, SCTP_NXTINFO, &nx, sizeof nx);
     m->msg_controllen = cused;
     return r;
 }

@@ -314,20 +314,37 @@ void note_move(bsock *from, bsock *to, sctp_assoc_t assoc)
     }
 }
 
-void note_from_event(bstack *st, const braid_event *ev)
+/* RFC 6458 §6.1.8: after COMM_UP, SCTP_AUTH_NO_AUTH when the peer does not
+ * support AUTH (RFC 4895), as Linux sends it. braid does not negotiate AUTH
+ * yet, so no association has it. */
+void note_no_auth(bsock *s, braid_assoc_id id)
+{
+    if (!s->events.sctp_authentication_event)
+        return;
+    struct sctp_authkey_event n;
+    memset(&n, 0, sizeof n);
+    n.auth_type = SCTP_AUTHENTICATION_EVENT;
+    n.auth_length = sizeof n;
+    n.auth_indication = SCTP_AUTH_NO_AUTH;
+    n.auth_assoc_id = (sctp_assoc_t)id;
+    note_push(s, (sctp_assoc_t)id, &n, sizeof n);
+}
+
+bsock *note_from_event(bstack *st, const braid_event *ev)
 {
     bsock *s = stack_owner(st, ev->assoc);
     if (!s)
         s = pending_listener(st, ev->assoc);
     if (!s)
-        return;
+        return NULL;
     if (ev->type == BRAID_EV_DATA_READY) {
         note_push_data(s, (sctp_assoc_t)ev->assoc);
-        return;
+        return s;
     }
     uint8_t buf[sizeof(struct sctp_send_failed_event) + 65536];
     size_t len = note_build(s, ev, buf, sizeof buf);
-    if (!len)
-        return;
-    note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
+    if (len)
+        note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
+    return s;
 }
+

@@ -310,6 +310,8 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             braid_assoc_id id = s->acceptq[s->accept_head];
             s->accept_head = (s->accept_head + 1) % BRAID_API_ACCEPTQ;
             s->accept_count--;
+            if (st->accepting)
+                braid_endpoint_set_accept(st->ep, 1); /* room again */
             bsock *c = bs_new(s->family, SOCK_STREAM, st);
             if (!c) {
                 rc = -ENFILE;
@@ -330,20 +332,6 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             c->linger = s->linger;
             c->disable_frag = s->disable_frag;
             c->o = s->o; /* the options of opts.c */
-            if (c->events.sctp_association_event) {
-                braid_assoc_status as;
-                struct sctp_assoc_change n;
-                memset(&n, 0, sizeof n);
-                n.sac_type = SCTP_ASSOC_CHANGE;
-                n.sac_length = sizeof n;
-                n.sac_state = SCTP_COMM_UP;
-                if (braid_assoc_status_get(st->ep, id, &as) == 0) {
-                    n.sac_outbound_streams = as.out_streams;
-                    n.sac_inbound_streams = as.in_streams;
-                }
-                n.sac_assoc_id = (sctp_assoc_t)id;
-                note_push(c, (sctp_assoc_t)id, &n, sizeof n);
-            }
             note_move(s, c, (sctp_assoc_t)id);
             /* the peer shut it down (or it failed) while it waited: reads
              * end once its data is read */
@@ -396,9 +384,21 @@ int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t 
         o = *opts;
     o.peer_port = port;
     rc = braid_assoc_connect(st->ep, p, n, &o, braid_now_ns(), out);
+    if (rc == BRAID_ERR_STATE) {
+        /* an association with that peer exists: as Linux (__sctp_connect),
+         * EADDRNOTAVAIL when it was peeled off, EISCONN when it is up,
+         * EALREADY while it is being set up */
+        braid_assoc_id x = 0;
+        for (unsigned i = 0; i < n && !x; i++)
+            x = braid_find_assoc(st->ep, &p[i], port);
+        if (x && stack_owner(st, x) != s)
+            return -EADDRNOTAVAIL;
+        if (x && braid_assoc_state_get(st->ep, x) < (int)BRAID_STATE_ESTABLISHED)
+            return -EALREADY;
+        return -EISCONN;
+    }
     switch (rc) {
     case 0: break;
-    case BRAID_ERR_STATE: return -EISCONN;
     case BRAID_ERR_LIMIT: return -EADDRNOTAVAIL;
     case BRAID_ERR_NOMEM: return -ENOMEM;
     default: return -EINVAL;
@@ -621,6 +621,14 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     a.family = s->family == AF_INET6 ? 6 : 4;
     if (st->cfg.n_local_addrs)
         a = st->cfg.local_addrs[0];
+    braid_assoc_status as;
+    if ((s->type == SOCK_STREAM || s->peeled) && s->assoc && st->ep &&
+        braid_assoc_status_get(st->ep, s->assoc, &as) == 0 && as.n_paths &&
+        as.paths[as.primary].local.family) {
+        /* as Linux: a connected socket names the address its association
+         * uses (the primary path's), not the wildcard it was bound to */
+        a = as.paths[as.primary].local;
+    }
     struct sockaddr_storage ss;
     socklen_t n = addr_to_sockaddr(&a, st->cfg.local_port, s->family, &ss);
     memcpy(addr, &ss, *len < n ? *len : n);
@@ -651,10 +659,27 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 /* ---- events from the core to sockets ---- */
 
+/* As Linux (sctp_sf_do_5_1D_ce): COMM_UP, then the peer's adaptation
+ * indication, then SCTP_AUTH_NO_AUTH. */
+typedef struct auth_after {
+    bsock *s;
+    braid_assoc_id id;
+} auth_after;
+
+static void auth_flush(auth_after *aa)
+{
+    if (aa->s)
+        note_no_auth(aa->s, aa->id);
+    aa->s = NULL;
+}
+
 void stack_dispatch_events(bstack *st)
 {
     braid_event ev;
+    auth_after aa = {NULL, 0};
     while (braid_poll_event(st->ep, &ev)) {
+        if (aa.s && !(ev.type == BRAID_EV_ADAPTATION && ev.assoc == aa.id))
+            auth_flush(&aa);
         bsock *owner = stack_owner(st, ev.assoc);
         if (ev.type == BRAID_EV_ASSOC_CHANGE) {
             bool mine = false;
@@ -670,9 +695,22 @@ void stack_dispatch_events(bstack *st)
                         if (s->type == SOCK_STREAM && s->listening && !s->closing)
                             l = s;
                     if (l) {
-                        if (l->accept_count < (unsigned)l->backlog && l->accept_count < BRAID_API_ACCEPTQ) {
-                            l->acceptq[(l->accept_head + l->accept_count) % BRAID_API_ACCEPTQ] = ev.assoc;
+                        /* as Linux (sk_acceptq_is_full): backlog + 1 wait
+                         * for accept(); then new INITs and COOKIE ECHOs
+                         * get an ABORT at once, so connect() fails rather
+                         * than succeeding and being reset */
+                        if (l->accept_count <= (unsigned)l->backlog &&
+                            l->accept_count < BRAID_API_ACCEPTQ) {
+                            l->acceptq[(l->accept_head + l->accept_count) % BRAID_API_ACCEPTQ] =
+                                ev.assoc;
                             l->accept_count++;
+                            if (l->accept_count > (unsigned)l->backlog ||
+                                l->accept_count == BRAID_API_ACCEPTQ)
+                                braid_endpoint_set_accept(st->ep, 0);
+                            /* its COMM_UP (with the streams of now) waits
+                             * on the listener with what follows it */
+                            aa.s = note_from_event(st, &ev);
+                            aa.id = ev.assoc;
                         } else {
                             braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
                         }
@@ -718,7 +756,16 @@ void stack_dispatch_events(bstack *st)
         if (ev.type == BRAID_EV_SHUTDOWN && owner && owner->assoc == ev.assoc &&
             (owner->type == SOCK_STREAM || owner->peeled))
             owner->peer_shut = true; /* as Linux's RCV_SHUTDOWN: reads end with 0 */
-        note_from_event(st, &ev);
+        bsock *to = note_from_event(st, &ev);
+        if (ev.type == BRAID_EV_ADAPTATION && aa.s && ev.assoc == aa.id)
+            auth_flush(&aa);
+        else if (ev.type == BRAID_EV_ASSOC_CHANGE && to &&
+                 (ev.u.assoc_change.state == BRAID_COMM_UP ||
+                  ev.u.assoc_change.state == BRAID_RESTART)) {
+            aa.s = to;
+            aa.id = ev.assoc;
+        }
         braid_event_release(st->ep, &ev);
     }
+    auth_flush(&aa);
 }

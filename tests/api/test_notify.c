@@ -90,6 +90,11 @@ static void lifecycle_server(int ctl, void *arg)
     CHECK_EQ(ae->sai_adaptation_ind, 0x01020304u);
     CHECK_EQ(ae->sai_assoc_id, id);
     CHECK_EQ(ae->sai_length, sizeof *ae);
+    /* as Linux: then SCTP_AUTH_NO_AUTH (the peer has no AUTH) */
+    CHECK(expect_note(s, SCTP_AUTHENTICATION_EVENT, buf, sizeof buf) > 0);
+    CHECK_EQ(NOTE(buf)->sn_authkey_event.auth_indication, SCTP_AUTH_NO_AUTH);
+    CHECK_EQ(NOTE(buf)->sn_authkey_event.auth_assoc_id, id);
+    CHECK_EQ(NOTE(buf)->sn_authkey_event.auth_length, sizeof(struct sctp_authkey_event));
     expect_data(s, "hello", 1, 42);
     /* the client's last message, then its SHUTDOWN: in that order */
     expect_data(s, "bye", 0, 0);
@@ -103,7 +108,10 @@ static void lifecycle_server(int ctl, void *arg)
     int fl;
     set_timeouts(s, 200, 200);
     errno = 0;
-    CHECK_EQ(rcv(s, buf, sizeof buf, &fl, NULL), -1);
+    ssize_t last = rcv(s, buf, sizeof buf, &fl, NULL);
+    if (last >= 0)
+        fprintf(stderr, "  got %zd bytes, flags %x, type %x\n", last, fl, NOTE(buf)->sn_header.sn_type);
+    CHECK_EQ(last, -1);
     CHECK_EQ(errno, EAGAIN);
     braid_close(s);
 }

@@ -874,6 +874,8 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
     if (d >= 0) {
         a->dests[d].addr.udp_port = path->remote.udp_port; /* RFC 6951 §5.1: learn the port */
         a->sack_dest = (unsigned)d;
+        if (path->local.family)
+            a->dests[d].seen_local = path->local;
         /* answer from the address the peer reached us at: that one works */
         for (unsigned i = 0; i < ep->cfg.n_local_addrs; i++)
             if (braid_addr_equal_ip(&ep->cfg.local_addrs[i], &path->local))

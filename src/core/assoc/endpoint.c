@@ -595,6 +595,29 @@ int braid_assoc_peek(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *inf
     return (int)n;
 }
 
+int braid_assoc_next_msg(const braid_endpoint *ep, braid_assoc_id id, braid_recv_info *info,
+                         uint32_t *len)
+{
+    braid_assoc *a = find_id(ep, id);
+    if (!a)
+        return BRAID_ERR_NOTFOUND;
+    braid_rx_msg *m = a->rx_init ? braid_reasm_peek(&a->reasm) : NULL;
+    if (!m)
+        return BRAID_ERR_AGAIN;
+    memset(info, 0, sizeof *info);
+    info->assoc = a->id;
+    info->sid = m->sid;
+    info->ssn = m->ssn;
+    info->mid = m->mid;
+    info->tsn = m->tsn;
+    info->ppid = m->ppid;
+    info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+    if (!m->partial)
+        info->flags |= BRAID_RECV_EOR; /* complete: all of it is here */
+    *len = (uint32_t)(m->len - m->read_off);
+    return 0;
+}
+
 int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id)
 {
     const braid_assoc *a = find_id(ep, id);
@@ -628,6 +651,7 @@ int braid_assoc_status_get(const braid_endpoint *ep, braid_assoc_id id, braid_as
         const braid_dest *d = &a->dests[i];
         braid_path_status *p = &st->paths[i];
         p->addr = d->addr;
+        p->local = d->seen_local;
         p->active = d->active;
         p->confirmed = d->confirmed;
         p->srtt_ns = d->rtt.srtt;

@@ -36,6 +36,7 @@ typedef struct braid_assoc braid_assoc;
 typedef struct braid_dest {
     braid_addr addr;    /* peer IP + UDP encapsulation port (learned, RFC 6951 §5) */
     unsigned local_idx; /* which of our addresses we send from */
+    braid_addr seen_local; /* our address its last packet came to (getsockname) */
     bool active;        /* RFC 9260 §8.2: ACTIVE / INACTIVE */
     bool confirmed;     /* RFC 9260 §5.4 */
     uint32_t error_count;
