@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 typedef int (*opt_set_fn)(bsock *s, const void *val, socklen_t len);
 typedef int (*opt_get_fn)(bsock *s, void *val, socklen_t *len);
@@ -837,7 +838,7 @@ int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len
     if (!s)
         return setsockopt(fd, level, name, val, len);
     pthread_mutex_lock(&s->st->lock);
-    int rc = opts_set(s, level, name, val, len);
+    int rc = uaccess_setsockopt(s, level, name, val, len); /* opts_set on a copy */
     pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     if (rc < 0) {
@@ -855,7 +856,7 @@ int braid_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
     pthread_mutex_lock(&s->st->lock);
     if (s->st->ep)
         stack_pump(s->st, braid_now_ns());
-    int rc = opts_get(s, level, name, val, len);
+    int rc = uaccess_getsockopt(s, level, name, val, len); /* opts_get on a copy */
     pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     if (rc < 0) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 /* g_tab_lock guards the table, refs and closing. It is a leaf: taken under
@@ -218,12 +219,14 @@ int braid_bind(int fd, const struct sockaddr *addr, socklen_t len)
     bsock *s = bs_get(fd);
     if (!s)
         return bind(fd, addr, len);
-    if (!addr) {
+    struct sockaddr_storage ka; /* as Linux: the address is copied in first */
+    int rc = uaccess_sockaddr_in(&ka, addr, len);
+    if (rc < 0) {
         bs_put(s);
-        return fail(EFAULT);
+        return fail(-rc);
     }
     pthread_mutex_lock(&s->st->lock);
-    int rc = bind_locked(s, addr, len, false);
+    rc = bind_locked(s, (struct sockaddr *)&ka, len, false);
     pthread_mutex_unlock(&s->st->lock);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
@@ -308,6 +311,12 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
         rc = -EOPNOTSUPP;
     else if (!s->listening)
         rc = -EINVAL;
+    /* A bad address is EFAULT before a connection leaves the queue (Linux
+     * finds out after, and closes the new socket: its association is lost) */
+    if (rc == 0 && addr)
+        rc = uaccess_sockaddr_out_check(addr, len,
+                                        s->family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                              : sizeof(struct sockaddr_in));
     uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
     while (rc == 0) {
         stack_pump(st, braid_now_ns());
@@ -352,8 +361,12 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             braid_assoc_status gone;
             if (braid_assoc_status_get(st->ep, id, &gone) < 0)
                 c->eof = true; /* it ended while it waited: reads end at once */
-            peer_sockaddr(st, id, s->family, addr, len);
+            struct sockaddr_storage pa;
+            socklen_t pl = sizeof pa;
+            peer_sockaddr(st, id, s->family, (struct sockaddr *)&pa, &pl);
             nfd = c->fd;
+            if (addr && uaccess_sockaddr_out(addr, len, &pa, pl) < 0)
+                rc = -EFAULT; /* unmapped since the check: as Linux, closed below */
             stack_update_ready(st);
             break;
         }
@@ -367,6 +380,8 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
     }
     pthread_mutex_unlock(&st->lock);
     bs_put(s);
+    if (rc == -EFAULT && nfd >= 0)
+        braid_close(nfd);
     return rc < 0 ? fail(-rc) : nfd;
 }
 
@@ -435,13 +450,16 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
     bsock *s = bs_get(fd);
     if (!s)
         return connect(fd, addr, len);
-    if (!addr) {
+    struct sockaddr_storage ka; /* as Linux: the address is copied in first */
+    int rc = uaccess_sockaddr_in(&ka, addr, len);
+    if (rc < 0) {
         bs_put(s);
-        return fail(EFAULT);
+        return fail(-rc);
     }
+    addr = (const struct sockaddr *)&ka;
     braid_addr a;
     uint16_t port;
-    int rc = addr_from_sockaddr(addr, len, &a, &port);
+    rc = addr_from_sockaddr(addr, len, &a, &port);
     if (rc == 0 && (s->family == AF_INET && addr->sa_family != AF_INET))
         rc = -EAFNOSUPPORT;
     if (rc == 0 && port == 0)
@@ -631,10 +649,6 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     bsock *s = bs_get(fd);
     if (!s)
         return getsockname(fd, addr, len);
-    if (!addr || !len) {
-        bs_put(s);
-        return fail(EFAULT);
-    }
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
     braid_addr a;
@@ -644,11 +658,10 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
         a = st->cfg.local_addrs[0];
     struct sockaddr_storage ss;
     socklen_t n = addr_to_sockaddr(&a, st->cfg.local_port, s->family, &ss);
-    memcpy(addr, &ss, *len < n ? *len : n);
-    *len = n;
     pthread_mutex_unlock(&st->lock);
     bs_put(s);
-    return 0;
+    int rc = uaccess_sockaddr_out(addr, len, &ss, n); /* EFAULT, EINVAL as Linux */
+    return rc < 0 ? fail(-rc) : 0;
 }
 
 int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
@@ -657,8 +670,6 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
     if (!s)
         return getpeername(fd, addr, len);
     int rc = 0;
-    if (!addr || !len)
-        rc = -EFAULT;
     bstack *st = s->st;
     pthread_mutex_lock(&st->lock);
     braid_assoc_status as;
@@ -666,10 +677,14 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
         (s->type != SOCK_STREAM || !s->assoc || !st->ep ||
          braid_assoc_status_get(st->ep, s->assoc, &as) < 0 || as.state < BRAID_STATE_ESTABLISHED))
         rc = -ENOTCONN;
+    struct sockaddr_storage pa;
+    socklen_t pl = sizeof pa;
     if (rc == 0)
-        peer_sockaddr(st, s->assoc, s->family, addr, len);
+        peer_sockaddr(st, s->assoc, s->family, (struct sockaddr *)&pa, &pl);
     pthread_mutex_unlock(&st->lock);
     bs_put(s);
+    if (rc == 0) /* ENOTCONN first, then the address (Linux) */
+        rc = uaccess_sockaddr_out(addr, len, &pa, pl);
     return rc < 0 ? fail(-rc) : 0;
 }
 

@@ -1,0 +1,228 @@
+/*
+ * Copies to and from the application's memory that give EFAULT instead of
+ * a crash (uaccess.h). The kernel does the copy: process_vm_readv /
+ * process_vm_writev with our own pid (one system call, no signal handler,
+ * nothing shared), and where those are refused (a seccomp profile, an LSM,
+ * an old kernel) a pipe made for the call: write() of the source into it,
+ * read() into the destination; each reports EFAULT for a bad user buffer.
+ * getpid() is asked every time: a pid kept from before a fork (or _Fork,
+ * or a raw clone, which skip pthread_atfork) would name another process.
+ */
+#define _GNU_SOURCE
+#include "uaccess.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "braid/sctp.h"
+
+enum { MODE_UNKNOWN, MODE_VM, MODE_PIPE };
+static atomic_int g_mode;
+static atomic_bool g_force_pipe;
+
+void uaccess_force_pipe(bool on)
+{
+    atomic_store(&g_force_pipe, on);
+}
+
+enum op { OP_READ, OP_WRITE, OP_PROBE }; /* from user / to user / both, same bytes */
+
+/* PIPE_BUF: an empty pipe takes this much in one write, whatever its size */
+#define CHUNK 4096
+
+/* The pipe way. Returns the bytes moved from the start (a fault ends it),
+ * or -1 when no pipe could be made. */
+static ssize_t xfer_pipe(enum op op, const struct iovec *user, const struct iovec *local, int cnt)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+        return -1;
+    size_t moved = 0;
+    bool fault = false;
+    for (int i = 0; i < cnt && !fault; i++) {
+        uint8_t *u = user[i].iov_base;
+        uint8_t *l = op == OP_PROBE ? u : local[i].iov_base;
+        for (size_t off = 0; off < user[i].iov_len && !fault;) {
+            size_t c = user[i].iov_len - off < CHUNK ? user[i].iov_len - off : CHUNK;
+            /* into the pipe: the user's bytes (read, probe) or ours */
+            ssize_t w = write(p[1], (op == OP_WRITE ? l : u) + off, c);
+            if (w <= 0)
+                break; /* EFAULT: nothing of it readable */
+            /* out of it: into ours (read) or the user's (write, probe) */
+            ssize_t r = read(p[0], (op == OP_READ ? l : u) + off, (size_t)w);
+            if (r <= 0)
+                break;
+            moved += (size_t)r;
+            off += (size_t)r;
+            fault = (size_t)r < c;
+        }
+    }
+    close(p[0]);
+    close(p[1]);
+    return (ssize_t)moved;
+}
+
+/* Moves the bytes (user[i] and local[i] are as long); returns how many
+ * from the start were moved: the total unless a user page was bad. */
+static size_t xfer(enum op op, const struct iovec *user, const struct iovec *local, int cnt)
+{
+    size_t total = 0;
+    for (int i = 0; i < cnt; i++) {
+        if (!uaccess_ok(user[i].iov_base, user[i].iov_len))
+            cnt = i; /* the range check: nothing from here on */
+        else
+            total += user[i].iov_len;
+    }
+    if (total == 0)
+        return 0;
+    int mode = atomic_load(&g_mode);
+    if (mode != MODE_PIPE && !atomic_load(&g_force_pipe)) {
+        const struct iovec *lv = op == OP_PROBE ? user : local;
+        ssize_t n = op == OP_READ ? process_vm_readv(getpid(), lv, (unsigned long)cnt, user,
+                                                     (unsigned long)cnt, 0)
+                                  : process_vm_writev(getpid(), lv, (unsigned long)cnt, user,
+                                                      (unsigned long)cnt, 0);
+        if (n >= 0) {
+            if (mode == MODE_UNKNOWN)
+                atomic_store(&g_mode, MODE_VM);
+            return (size_t)n;
+        }
+        if (errno == EFAULT)
+            return 0;
+        if (errno == ENOSYS || errno == EPERM)
+            atomic_store(&g_mode, MODE_PIPE); /* refused here: pipes from now on */
+    }
+    ssize_t n = xfer_pipe(op, user, local, cnt);
+    if (n >= 0)
+        return (size_t)n;
+    /* neither (no descriptor left): the range check has passed, copy */
+    for (int i = 0; i < cnt && op != OP_PROBE; i++) {
+        if (op == OP_READ)
+            memcpy(local[i].iov_base, user[i].iov_base, user[i].iov_len);
+        else
+            memcpy(user[i].iov_base, local[i].iov_base, user[i].iov_len);
+    }
+    return total;
+}
+
+static struct iovec iov(const void *p, size_t n)
+{
+    struct iovec v = {(void *)(uintptr_t)p, n};
+    return v;
+}
+
+size_t uaccess_read_prefix(void *dst, const void *src, size_t n)
+{
+    struct iovec u = iov(src, n), l = iov(dst, n);
+    return xfer(OP_READ, &u, &l, 1);
+}
+
+int uaccess_read(void *dst, const void *src, size_t n)
+{
+    return uaccess_read_prefix(dst, src, n) == n ? 0 : -EFAULT;
+}
+
+int uaccess_write2(void *d1, const void *s1, size_t n1, void *d2, const void *s2, size_t n2)
+{
+    struct iovec u[2] = {iov(d1, n1), iov(d2, n2)}, l[2] = {iov(s1, n1), iov(s2, n2)};
+    return xfer(OP_WRITE, u, l, 2) == n1 + n2 ? 0 : -EFAULT;
+}
+
+int uaccess_write(void *dst, const void *src, size_t n)
+{
+    return uaccess_write2(dst, src, n, NULL, NULL, 0);
+}
+
+int uaccess_probe_write(void *p, size_t n, void *q, size_t m)
+{
+    struct iovec u[2] = {iov(p, n), iov(q, m)};
+    return xfer(OP_PROBE, u, NULL, 2) == n + m ? 0 : -EFAULT;
+}
+
+/* ---- socket addresses ---- */
+
+int uaccess_sockaddr_in(struct sockaddr_storage *k, const struct sockaddr *u, socklen_t len)
+{
+    memset(k, 0, sizeof *k);
+    if ((int)len < 0 || len > sizeof *k)
+        return -EINVAL;
+    return uaccess_read(k, u, len);
+}
+
+static int user_len(socklen_t *ulen, socklen_t *len)
+{
+    int l;
+    if (uaccess_read(&l, ulen, sizeof l) < 0)
+        return -EFAULT;
+    if (l < 0)
+        return -EINVAL;
+    *len = (socklen_t)l;
+    return 0;
+}
+
+int uaccess_sockaddr_out(struct sockaddr *uaddr, socklen_t *ulen, const void *k, socklen_t klen)
+{
+    socklen_t len;
+    int rc = user_len(ulen, &len);
+    if (rc < 0)
+        return rc;
+    return uaccess_write2(uaddr, k, len < klen ? len : klen, ulen, &klen, sizeof klen);
+}
+
+int uaccess_sockaddr_out_check(struct sockaddr *uaddr, socklen_t *ulen, socklen_t klen_max)
+{
+    socklen_t len;
+    int rc = user_len(ulen, &len);
+    if (rc < 0)
+        return rc;
+    return uaccess_probe_write(uaddr, len < klen_max ? len : klen_max, ulen, sizeof *ulen);
+}
+
+/* ---- socket options ---- */
+
+#include "internal.h"
+
+_Static_assert(sizeof(struct sctp_status) <= BRAID_UACCESS_OPT_MAX &&
+                   sizeof(struct sctp_paddrinfo) <= BRAID_UACCESS_OPT_MAX &&
+                   sizeof(struct sctp_paddrparams) <= BRAID_UACCESS_OPT_MAX,
+               "an option's structure must fit the copy of it");
+
+typedef union optbuf {
+    max_align_t align;
+    uint8_t b[BRAID_UACCESS_OPT_MAX];
+} optbuf;
+
+int uaccess_setsockopt(struct bsock *s, int level, int name, const void *uval, socklen_t len)
+{
+    optbuf k;
+    socklen_t n = len < sizeof k.b ? len : (socklen_t)sizeof k.b;
+    const void *val = uval ? k.b : NULL;
+    memset(k.b, 0, sizeof k.b);
+    /* as Linux's SCTP options (memdup_user of optlen): all of it */
+    if (uval && n && uaccess_read(k.b, uval, n) < 0)
+        val = NULL;
+    return opts_set(s, level, name, val, n);
+}
+
+int uaccess_getsockopt(struct bsock *s, int level, int name, void *uval, socklen_t *ulen)
+{
+    optbuf k;
+    socklen_t len;
+    if (!ulen || uaccess_read(&len, ulen, sizeof len) < 0)
+        return opts_get(s, level, name, k.b, NULL); /* ENOPROTOOPT or EFAULT */
+    socklen_t n = len < sizeof k.b ? len : (socklen_t)sizeof k.b;
+    void *val = uval ? k.b : NULL;
+    memset(k.b, 0, sizeof k.b);
+    /* what the option reads of it (an association id, an address) is at
+     * its start; a buffer readable in part is written where it can be */
+    if (uval && n && uaccess_read_prefix(k.b, uval, n) == 0)
+        val = NULL;
+    socklen_t kl = n;
+    int rc = opts_get(s, level, name, val, &kl);
+    if (rc < 0)
+        return rc;
+    return uaccess_write2(ulen, &kl, sizeof kl, uval, k.b, kl);
+}
