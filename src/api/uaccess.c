@@ -30,7 +30,10 @@ void uaccess_force_pipe(bool on)
 
 enum op { OP_READ, OP_WRITE, OP_PROBE }; /* from user / to user / both, same bytes */
 
-/* PIPE_BUF: an empty pipe takes this much in one write, whatever its size */
+/* PIPE_BUF: an empty pipe takes this much in one write, whatever its size.
+ * A chunk never crosses a 4 KiB boundary of the user's buffer: a pipe
+ * write that faults part of the way through a page keeps none of it, and
+ * pages are multiples of 4 KiB, so the bytes before a bad page still move. */
 #define CHUNK 4096
 
 /* The pipe way. Returns the bytes moved from the start (a fault ends it),
@@ -46,7 +49,9 @@ static ssize_t xfer_pipe(enum op op, const struct iovec *user, const struct iove
         uint8_t *u = user[i].iov_base;
         uint8_t *l = op == OP_PROBE ? u : local[i].iov_base;
         for (size_t off = 0; off < user[i].iov_len && !fault;) {
-            size_t c = user[i].iov_len - off < CHUNK ? user[i].iov_len - off : CHUNK;
+            size_t c = CHUNK - ((uintptr_t)(u + off) & (CHUNK - 1));
+            if (c > user[i].iov_len - off)
+                c = user[i].iov_len - off;
             /* into the pipe: the user's bytes (read, probe) or ours */
             ssize_t w = write(p[1], (op == OP_WRITE ? l : u) + off, c);
             if (w <= 0)
