@@ -177,6 +177,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
 /* options (opts.c) */
 int opts_set(bsock *s, int level, int name, const void *val, socklen_t len);
 int opts_get(bsock *s, int level, int name, void *val, socklen_t *len);
+socklen_t opts_val_len(int level, int name, socklen_t len); /* bytes of val it reads */
 
 /* address helpers (addr.c) */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out, uint16_t *port);

@@ -42,18 +42,21 @@ int sctp_getaddrlen(sa_family_t family)
 }
 
 /* The next address of a packed array (RFC 6458 §9.1), copied into *k
- * (one system call): -EFAULT where the array is not readable, -EINVAL for
- * a family SCTP does not carry. */
+ * (the family and what an IPv4 address needs in one system call, the rest
+ * of an IPv6 one in another; nothing beyond the address is read):
+ * -EFAULT where the array is not readable, -EINVAL for a family SCTP does
+ * not carry. */
 static int packed_next(const uint8_t **p, struct sockaddr_storage *k, socklen_t *len)
 {
+    const size_t v4 = sizeof(struct sockaddr_in);
     memset(k, 0, sizeof *k);
-    size_t got = uaccess_read_prefix(k, *p, sizeof(struct sockaddr_in6));
+    size_t got = uaccess_read_prefix(k, *p, v4);
     if (got < sizeof(sa_family_t))
         return -EFAULT;
     int l = sctp_getaddrlen(k->ss_family);
     if (l < 0)
         return -EINVAL;
-    if (got < (size_t)l)
+    if (got < v4 || ((size_t)l > v4 && uaccess_read((uint8_t *)k + v4, *p + v4, (size_t)l - v4) < 0))
         return -EFAULT;
     *len = (socklen_t)l;
     *p += l;

@@ -832,6 +832,20 @@ int opts_get(bsock *s, int level, int name, void *val, socklen_t *len)
     return e->get(s, val, len);
 }
 
+/* How many bytes of optval (of len) the option's handler reads, for
+ * uaccess.c to copy in: its structure, a struct sctp_assoc_value for the
+ * options that also take an int, all of SCTP_EVENTS' structure. */
+socklen_t opts_val_len(int level, int name, socklen_t len)
+{
+    const opt_entry *e = find(level, name);
+    socklen_t n = e ? e->min_len : 0;
+    if (e && e->level == IPPROTO_SCTP && (name == SCTP_MAXSEG || name == SCTP_MAX_BURST))
+        n = sizeof(struct sctp_assoc_value);
+    else if (e && e->level == IPPROTO_SCTP && name == SCTP_EVENTS)
+        n = sizeof(struct sctp_event_subscribe);
+    return len < n ? len : n;
+}
+
 int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
     bsock *s = bs_get(fd);

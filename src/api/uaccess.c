@@ -203,13 +203,12 @@ typedef union optbuf {
 int uaccess_setsockopt(struct bsock *s, int level, int name, const void *uval, socklen_t len)
 {
     optbuf k;
-    socklen_t n = len < sizeof k.b ? len : (socklen_t)sizeof k.b;
-    const void *val = uval ? k.b : NULL;
     memset(k.b, 0, sizeof k.b);
-    /* as Linux's SCTP options (memdup_user of optlen): all of it */
+    socklen_t n = opts_val_len(level, name, len); /* what the handler reads */
+    const void *val = uval ? k.b : NULL;
     if (uval && n && uaccess_read(k.b, uval, n) < 0)
         val = NULL;
-    return opts_set(s, level, name, val, n);
+    return opts_set(s, level, name, val, len < sizeof k.b ? len : (socklen_t)sizeof k.b);
 }
 
 int uaccess_getsockopt(struct bsock *s, int level, int name, void *uval, socklen_t *ulen)
@@ -218,14 +217,12 @@ int uaccess_getsockopt(struct bsock *s, int level, int name, void *uval, socklen
     socklen_t len;
     if (!ulen || uaccess_read(&len, ulen, sizeof len) < 0)
         return opts_get(s, level, name, k.b, NULL); /* ENOPROTOOPT or EFAULT */
-    socklen_t n = len < sizeof k.b ? len : (socklen_t)sizeof k.b;
-    void *val = uval ? k.b : NULL;
     memset(k.b, 0, sizeof k.b);
-    /* what the option reads of it (an association id, an address) is at
-     * its start; a buffer readable in part is written where it can be */
-    if (uval && n && uaccess_read_prefix(k.b, uval, n) == 0)
+    socklen_t n = opts_val_len(level, name, len); /* what the handler reads */
+    void *val = uval ? k.b : NULL;
+    if (uval && n && uaccess_read(k.b, uval, n) < 0)
         val = NULL;
-    socklen_t kl = n;
+    socklen_t kl = len < sizeof k.b ? len : (socklen_t)sizeof k.b;
     int rc = opts_get(s, level, name, val, &kl);
     if (rc < 0)
         return rc;

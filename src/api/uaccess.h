@@ -161,12 +161,12 @@ int uaccess_sockaddr_out(struct sockaddr *uaddr, socklen_t *ulen, const void *k,
 int uaccess_sockaddr_out_check(struct sockaddr *uaddr, socklen_t *ulen, socklen_t klen_max);
 
 /* setsockopt / getsockopt through a copy of the option in braid's memory
- * (opts_set / opts_get never see the application's pointers). The first
- * min(optlen, BRAID_UACCESS_OPT_MAX) bytes of optval are copied in (for a
- * get, as far as they are readable), the option's handler sees that length,
- * a get's result is copied out (*optlen first, as Linux's SCTP options).
- * An unreadable optval or optlen is passed on as NULL, so the errno is
- * opts_set's / opts_get's (ENOPROTOOPT before EFAULT before EINVAL). */
+ * (opts_set / opts_get never see the application's pointers): the bytes of
+ * optval the option reads (opts_val_len) are copied in, its handler sees
+ * min(optlen, BRAID_UACCESS_OPT_MAX), a get's result is copied out
+ * (*optlen first, as Linux's SCTP options). An unreadable optval or optlen
+ * is passed on as NULL, so the errno is opts_set's / opts_get's
+ * (ENOPROTOOPT before EFAULT before EINVAL). */
 #define BRAID_UACCESS_OPT_MAX 512 /* above every option's structure */
 struct bsock;
 int uaccess_setsockopt(struct bsock *s, int level, int name, const void *uval, socklen_t len);

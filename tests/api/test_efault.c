@@ -432,6 +432,23 @@ static void c_getsockopt_optval(fx *f, void *bad)
     socklen_t l = sizeof(struct sctp_status);
     CALL(braid_getsockopt(f->c, IPPROTO_SCTP, SCTP_STATUS, bad, &l));
 }
+static void c_getsockopt_short(fx *f, void *bad)
+{
+    /* optlen longer than the buffer, which ends where the mapping does: as
+     * Linux, only the option's int is touched */
+    long pg = sysconf(_SC_PAGESIZE);
+    uint8_t *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    CHECK(p != MAP_FAILED);
+    (void)bad;
+    munmap(p + pg, (size_t)pg);
+    socklen_t l = 64;
+    CALL(braid_getsockopt(f->c, SOL_SOCKET, SO_RCVBUF, p + pg - sizeof(int), &l));
+    CHECK_EQ(l, sizeof(int));
+    int v;
+    memcpy(&v, p + pg - sizeof(int), sizeof v);
+    CHECK(v > 0);
+}
 static void c_getsockopt_optlen(fx *f, void *bad)
 {
     struct sctp_status st;
@@ -484,6 +501,21 @@ static void c_bindx_addrs_second(fx *f, void *bad)
     struct sockaddr_in a = loopback(0);
     memcpy(p + pg - sizeof a, &a, sizeof a);
     CALL(sctp_bindx(f->s, (struct sockaddr *)(p + pg - sizeof a), 2, SCTP_BINDX_ADD_ADDR));
+}
+static void c_bindx_addrs_v6_cut(fx *f, void *bad)
+{
+    /* an IPv6 address whose end lies in an unmapped page */
+    long pg = sysconf(_SC_PAGESIZE);
+    uint8_t *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    CHECK(p != MAP_FAILED);
+    (void)bad;
+    munmap(p + pg, (size_t)pg);
+    struct sockaddr_in6 a6;
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    memcpy(p + pg - 20, &a6, 20);
+    CALL(sctp_bindx(f->sm, (struct sockaddr *)(p + pg - 20), 1, SCTP_BINDX_ADD_ADDR));
 }
 static void c_connectx_addrs(fx *f, void *bad)
 {
@@ -694,6 +726,7 @@ static const ucase g_cases[] = {
     {"recvfrom", "fromlen", c_recvfrom_fromlen, N_PAIR, KRN, EFAULT, 0},
     {"setsockopt", "optval", c_setsockopt_optval, N_FRESH, KIN, EFAULT, F_COPY},
     {"getsockopt", "optval", c_getsockopt_optval, N_PAIR, KOUTN, EFAULT, F_COPY},
+    {"getsockopt", "optval shorter than optlen", c_getsockopt_short, N_PAIR, K_VALUE, 0, F_COPY},
     {"getsockopt", "optlen", c_getsockopt_optlen, N_PAIR, KOUTN, EFAULT, F_COPY},
     {"getsockname", "addr", c_getsockname_addr, N_LISTEN, KOUTN, EFAULT, F_COPY},
     {"getsockname", "addrlen", c_getsockname_addrlen, N_LISTEN, KOUTN, EFAULT, F_COPY},
@@ -703,6 +736,7 @@ static const ucase g_cases[] = {
     /* lksctp calls (<braid/sctp.h>) */
     {"sctp_bindx", "addrs", c_bindx_addrs, N_FRESH, KIN, EFAULT, F_COPY},
     {"sctp_bindx", "addrs[1]", c_bindx_addrs_second, N_FRESH, K_VALUE, EFAULT, F_COPY},
+    {"sctp_bindx", "addrs[0] (IPv6, cut)", c_bindx_addrs_v6_cut, N_FRESH, K_VALUE, EFAULT, F_COPY},
     {"sctp_connectx", "addrs", c_connectx_addrs, N_FRESH, KIN, EFAULT, F_COPY},
     {"sctp_connectx", "id", c_connectx_id, N_FRESH | N_LISTEN, KOUT, EFAULT, F_COPY},
     {"sctp_opt_info", "arg", c_opt_info_arg, N_PAIR, KOUTN, EFAULT, F_COPY},
