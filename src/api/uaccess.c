@@ -147,6 +147,45 @@ int uaccess_probe_write(void *p, size_t n, void *q, size_t m)
     return xfer(OP_PROBE, u, NULL, 2) == n + m ? 0 : -EFAULT;
 }
 
+/* ---- msghdr ---- */
+
+int uaccess_msghdr_full(const struct msghdr *m, bool send)
+{
+    if (m->msg_name) {
+        if ((int)m->msg_namelen < 0)
+            return -EINVAL;
+        size_t nl = m->msg_namelen < sizeof(struct sockaddr_storage)
+                        ? m->msg_namelen
+                        : sizeof(struct sockaddr_storage);
+        if (send && !uaccess_ok(m->msg_name, nl))
+            return -EFAULT;
+    }
+    size_t n = (size_t)m->msg_iovlen;
+    if (n > BRAID_UACCESS_MAX_IOV)
+        return -EMSGSIZE;
+    if (n) {
+        const struct iovec *v = m->msg_iov;
+        if (!uaccess_ok(v, n * sizeof *v))
+            return -EFAULT;
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if ((ssize_t)v[i].iov_len < 0)
+                return -EINVAL; /* Linux: every length first, then the buffers */
+            if (!uaccess_buf_ok(v[i].iov_base, v[i].iov_len))
+                rc = -EFAULT;
+        }
+        if (rc)
+            return rc;
+    }
+    if (send && m->msg_controllen) {
+        if (m->msg_controllen > INT_MAX)
+            return -ENOBUFS;
+        if (!uaccess_ok(m->msg_control, m->msg_controllen))
+            return -EFAULT;
+    }
+    return 0;
+}
+
 /* ---- socket addresses ---- */
 
 int uaccess_sockaddr_in(struct sockaddr_storage *k, const struct sockaddr *u, socklen_t len)

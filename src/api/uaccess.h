@@ -57,10 +57,12 @@
 static inline bool uaccess_ok(const void *p, size_t n)
 {
     const uintptr_t lim = BRAID_UACCESS_LIMIT ? (uintptr_t)BRAID_UACCESS_LIMIT : UINTPTR_MAX;
+    const uintptr_t span = lim - BRAID_UACCESS_LOW; /* where a buffer may lie */
     uintptr_t a = (uintptr_t)p;
     if (n == 0)
         return a < lim; /* as Linux's access_ok(): even no bytes at (void *)-1 is EFAULT */
-    return a - BRAID_UACCESS_LOW < lim - BRAID_UACCESS_LOW && n <= lim - a;
+    /* a >= LOW and a + n <= lim; one compare when n is a constant */
+    return n <= span && a - BRAID_UACCESS_LOW <= span - n;
 }
 
 /* The data buffer of one call or one iovec. */
@@ -74,43 +76,25 @@ static inline bool uaccess_buf_ok(const void *p, size_t n)
  * check it, in their order: 0, -EFAULT, -EINVAL (a negative name length
  * or iov_len), -EMSGSIZE (more than UIO_MAXIOV iovecs), -ENOBUFS (a send's
  * msg_controllen above INT_MAX). A receive's name and control buffers are
- * written later and checked there. */
+ * written later and checked there. The common case (no name, one iovec) is
+ * inline, the rest in uaccess.c. */
+int uaccess_msghdr_full(const struct msghdr *m, bool send);
+
 static inline int uaccess_msghdr(const struct msghdr *m, bool send)
 {
     if (!uaccess_ok(m, sizeof *m))
         return -EFAULT;
-    if (m->msg_name) {
-        if ((int)m->msg_namelen < 0)
-            return -EINVAL;
-        size_t nl = m->msg_namelen < sizeof(struct sockaddr_storage)
-                        ? m->msg_namelen
-                        : sizeof(struct sockaddr_storage);
-        if (send && !uaccess_ok(m->msg_name, nl))
-            return -EFAULT;
-    }
-    size_t n = (size_t)m->msg_iovlen;
-    if (n > BRAID_UACCESS_MAX_IOV)
-        return -EMSGSIZE;
-    if (n) {
-        const struct iovec *v = m->msg_iov;
-        if (!uaccess_ok(v, n * sizeof *v))
-            return -EFAULT;
-        int rc = 0;
-        for (size_t i = 0; i < n; i++) {
-            if ((ssize_t)v[i].iov_len < 0)
-                return -EINVAL; /* Linux: every length first, then the buffers */
-            if (!uaccess_buf_ok(v[i].iov_base, v[i].iov_len))
-                rc = -EFAULT;
-        }
-        if (rc)
-            return rc;
-    }
-    if (send && m->msg_controllen) {
-        if (m->msg_controllen > INT_MAX)
-            return -ENOBUFS;
-        if (!uaccess_ok(m->msg_control, m->msg_controllen))
-            return -EFAULT;
-    }
+    if (m->msg_name || m->msg_iovlen != 1 || (send && m->msg_controllen > INT_MAX))
+        return uaccess_msghdr_full(m, send);
+    const struct iovec *v = m->msg_iov;
+    if (!uaccess_ok(v, sizeof *v))
+        return -EFAULT;
+    if ((ssize_t)v->iov_len < 0)
+        return -EINVAL;
+    if (!uaccess_buf_ok(v->iov_base, v->iov_len))
+        return -EFAULT;
+    if (send && m->msg_controllen && !uaccess_ok(m->msg_control, m->msg_controllen))
+        return -EFAULT;
     return 0;
 }
 
