@@ -2,11 +2,18 @@
  * Copies to and from the application's memory that give EFAULT instead of
  * a crash (uaccess.h). The kernel does the copy: process_vm_readv /
  * process_vm_writev with our own pid (one system call, no signal handler,
- * nothing shared), and where those are refused (a seccomp profile, an LSM,
- * an old kernel) a pipe made for the call: write() of the source into it,
- * read() into the destination; each reports EFAULT for a bad user buffer.
- * getpid() is asked every time: a pid kept from before a fork (or _Fork,
- * or a raw clone, which skip pthread_atfork) would name another process.
+ * nothing shared), or a pipe made for the call: write() of the source into
+ * it, read() into the destination; each reports EFAULT for a bad user
+ * buffer. getpid() is asked every time: a pid kept from before a fork (or
+ * _Fork, or a raw clone, which skip pthread_atfork) would name another
+ * process.
+ *
+ * process_vm_* are used only when the process had no seccomp filter at the
+ * first copy (/proc/self/status): an allow-list filter may kill on them
+ * rather than refuse (systemd's SystemCallFilter= kills by default, and
+ * older systemd left them out of @system-service). Refused with ENOSYS or
+ * EPERM (an LSM, an old kernel), pipes from then on. A filter the program
+ * installs after the first copy is not seen (docs/architecture.md).
  */
 #define _GNU_SOURCE
 #include "uaccess.h"
@@ -26,6 +33,33 @@ static atomic_bool g_force_pipe;
 void uaccess_force_pipe(bool on)
 {
     atomic_store(&g_force_pipe, on);
+}
+
+/* MODE_VM when /proc/self/status says "Seccomp:\t0", else MODE_PIPE. */
+static int first_mode(void)
+{
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return MODE_PIPE;
+    char buf[4096];
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (n == sizeof buf - 1)
+            break;
+    }
+    close(fd);
+    buf[n] = 0;
+    const char *p = strstr(buf, "\nSeccomp:");
+    if (!p)
+        return MODE_PIPE;
+    p += strlen("\nSeccomp:");
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p[0] == '0' && (p[1] == '\n' || p[1] == 0) ? MODE_VM : MODE_PIPE;
 }
 
 enum op { OP_READ, OP_WRITE, OP_PROBE }; /* from user / to user / both, same bytes */
@@ -84,17 +118,18 @@ static size_t xfer(enum op op, const struct iovec *user, const struct iovec *loc
     if (total == 0)
         return 0;
     int mode = atomic_load(&g_mode);
-    if (mode != MODE_PIPE && !atomic_load(&g_force_pipe)) {
+    if (mode == MODE_UNKNOWN) {
+        mode = first_mode();
+        atomic_store(&g_mode, mode);
+    }
+    if (mode == MODE_VM && !atomic_load(&g_force_pipe)) {
         const struct iovec *lv = op == OP_PROBE ? user : local;
         ssize_t n = op == OP_READ ? process_vm_readv(getpid(), lv, (unsigned long)cnt, user,
                                                      (unsigned long)cnt, 0)
                                   : process_vm_writev(getpid(), lv, (unsigned long)cnt, user,
                                                       (unsigned long)cnt, 0);
-        if (n >= 0) {
-            if (mode == MODE_UNKNOWN)
-                atomic_store(&g_mode, MODE_VM);
+        if (n >= 0)
             return (size_t)n;
-        }
         if (errno == EFAULT)
             return 0;
         if (errno == ENOSYS || errno == EPERM)

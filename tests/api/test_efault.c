@@ -886,11 +886,68 @@ static void test_uaccess(void)
     uaccess_force_pipe(false);
 }
 
+/* ---- under a seccomp filter that kills on process_vm_readv/writev ---- */
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#else
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+static int kill_process_vm(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_writev, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/* A program sandboxed by an allow-list (systemd's SystemCallFilter= kills
+ * by default) must not die of braid's copies: it gets the pipe way. */
+static void test_seccomp(void)
+{
+    CHECK_EQ(kill_process_vm(), 0);
+    fx f;
+    fx_build(&f, N_FRESH | N_PAIR);
+    void *hole = unmapped_page();
+    errno = 0;
+    CHECK_EQ(braid_bind(f.s, hole, sizeof(struct sockaddr_in)), -1);
+    CHECK_EQ(errno, EFAULT);
+    struct sctp_status st;
+    memset(&st, 0, sizeof st);
+    socklen_t sl = sizeof st;
+    CHECK_EQ(braid_getsockopt(f.c, IPPROTO_SCTP, SCTP_STATUS, &st, &sl), 0);
+    CHECK_EQ(st.sstat_state, SCTP_ESTABLISHED);
+    errno = 0;
+    CHECK_EQ(braid_getsockopt(f.c, IPPROTO_SCTP, SCTP_STATUS, hole, &sl), -1);
+    CHECK_EQ(errno, EFAULT);
+    still_there(f.a);
+}
+#endif
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     setenv("BRAID_EXIT_LINGER_MS", "0", 1); /* each try exits at once */
     RUN_ISOLATED(test_uaccess);
+#if defined(__x86_64__) || defined(__aarch64__)
+    RUN_ISOLATED(test_seccomp);
+#endif
     test_table(false);
     test_table(true);
     return CHECK_REPORT();
