@@ -56,7 +56,8 @@ static int packed_next(const uint8_t **p, struct sockaddr_storage *k, socklen_t 
     int l = sctp_getaddrlen(k->ss_family);
     if (l < 0)
         return -EINVAL;
-    if (got < v4 || ((size_t)l > v4 && uaccess_read((uint8_t *)k + v4, *p + v4, (size_t)l - v4) < 0))
+    if (got < v4 ||
+        ((size_t)l > v4 && uaccess_read((uint8_t *)k + v4, *p + v4, (size_t)l - v4) < 0))
         return -EFAULT;
     *len = (socklen_t)l;
     *p += l;

@@ -124,10 +124,10 @@ static size_t xfer(enum op op, const struct iovec *user, const struct iovec *loc
     }
     if (mode == MODE_VM && !atomic_load(&g_force_pipe)) {
         const struct iovec *lv = op == OP_PROBE ? user : local;
-        ssize_t n = op == OP_READ ? process_vm_readv(getpid(), lv, (unsigned long)cnt, user,
-                                                     (unsigned long)cnt, 0)
-                                  : process_vm_writev(getpid(), lv, (unsigned long)cnt, user,
-                                                      (unsigned long)cnt, 0);
+        ssize_t n =
+            op == OP_READ
+                ? process_vm_readv(getpid(), lv, (unsigned long)cnt, user, (unsigned long)cnt, 0)
+                : process_vm_writev(getpid(), lv, (unsigned long)cnt, user, (unsigned long)cnt, 0);
         if (n >= 0)
             return (size_t)n;
         if (errno == EFAULT)

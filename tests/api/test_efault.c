@@ -18,10 +18,10 @@
 #include <sys/mman.h>
 
 typedef struct fx {
-    int s, sm;  /* fresh sockets, one-to-one and one-to-many */
-    int l, c2;  /* one-to-one listener; c2's association waits in its queue */
-    int c, a;   /* a connected one-to-one pair; "ping" waits on a */
-    int m, mc;  /* one-to-many: mc's association to m; "ping" waits on m */
+    int s, sm; /* fresh sockets, one-to-one and one-to-many */
+    int l, c2; /* one-to-one listener; c2's association waits in its queue */
+    int c, a;  /* a connected one-to-one pair; "ping" waits on a */
+    int m, mc; /* one-to-many: mc's association to m; "ping" waits on m */
     struct sockaddr_in lto, mto;
     uint16_t luport, muport;
     long rc;
@@ -437,8 +437,8 @@ static void c_getsockopt_short(fx *f, void *bad)
     /* optlen longer than the buffer, which ends where the mapping does: as
      * Linux, only the option's int is touched */
     long pg = sysconf(_SC_PAGESIZE);
-    uint8_t *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    uint8_t *p =
+        mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     (void)bad;
     munmap(p + pg, (size_t)pg);
@@ -493,8 +493,8 @@ static void c_bindx_addrs_second(fx *f, void *bad)
 {
     /* the first address readable, the second not: where it ends */
     long pg = sysconf(_SC_PAGESIZE);
-    uint8_t *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    uint8_t *p =
+        mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     (void)bad;
     munmap(p + pg, (size_t)pg);
@@ -506,8 +506,8 @@ static void c_bindx_addrs_v6_cut(fx *f, void *bad)
 {
     /* an IPv6 address whose end lies in an unmapped page */
     long pg = sysconf(_SC_PAGESIZE);
-    uint8_t *p = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    uint8_t *p =
+        mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     (void)bad;
     munmap(p + pg, (size_t)pg);
@@ -850,8 +850,8 @@ static void test_uaccess(void)
         CHECK_EQ(uaccess_read(buf, (void *)(uintptr_t)-1, 1), -EFAULT);
         CHECK_EQ(uaccess_read(buf, ro, 16), 0);
         /* a buffer readable in part: the part before the hole */
-        uint8_t *edge = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        uint8_t *edge =
+            mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         CHECK(edge != MAP_FAILED);
         munmap(edge + pg, (size_t)pg);
         memset(edge + pg - 10, 9, 10);
