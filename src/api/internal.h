@@ -248,6 +248,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
 int opts_set(bsock *s, int level, int name, const void *val, socklen_t len);
 int opts_get(bsock *s, int level, int name, void *val, socklen_t *len);
 void opts_transport_started(bstack *st); /* what the options set on the transport */
+socklen_t opts_val_len(int level, int name, socklen_t len); /* bytes of val it reads */
 
 /* address helpers (addr.c) */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out, uint16_t *port);

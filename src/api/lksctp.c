@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 static int fail(int err)
 {
@@ -74,17 +75,33 @@ int sctp_getaddrlen(sa_family_t family)
     return -1;
 }
 
-/* Walks a packed array of addresses (RFC 6458 §9.1). */
-static int packed_next(const uint8_t **p, struct sockaddr **sa, socklen_t *len)
+/* The next address of a packed array (RFC 6458 §9.1), copied into *k
+ * (the family and what an IPv4 address needs in one system call, the rest
+ * of an IPv6 one in another; nothing beyond the address is read):
+ * -EFAULT where the array is not readable, -EINVAL for a family SCTP does
+ * not carry. */
+static int packed_next(const uint8_t **p, struct sockaddr_storage *k, socklen_t *len)
 {
-    const struct sockaddr *s = (const struct sockaddr *)*p;
-    int l = sctp_getaddrlen(s->sa_family);
+    const size_t v4 = sizeof(struct sockaddr_in);
+    memset(k, 0, sizeof *k);
+    size_t got = uaccess_read_prefix(k, *p, v4);
+    if (got < sizeof(sa_family_t))
+        return -EFAULT;
+    int l = sctp_getaddrlen(k->ss_family);
     if (l < 0)
         return -EINVAL;
-    *sa = (struct sockaddr *)(uintptr_t)s;
+    if (got < v4 ||
+        ((size_t)l > v4 && uaccess_read((uint8_t *)k + v4, *p + v4, (size_t)l - v4) < 0))
+        return -EFAULT;
     *len = (socklen_t)l;
     *p += l;
     return 0;
+}
+
+/* An optional pointer (NULL: not given) that is not in user space. */
+static bool bad(const void *p, size_t n)
+{
+    return p && !uaccess_ok(p, n);
 }
 
 int sctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
@@ -104,11 +121,11 @@ int sctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
         rc = -EINVAL;
     const uint8_t *p = (const uint8_t *)addrs;
     for (int i = 0; rc == 0 && i < addrcnt; i++) {
-        struct sockaddr *sa;
+        struct sockaddr_storage sa;
         socklen_t len;
         rc = packed_next(&p, &sa, &len);
         if (rc == 0)
-            rc = bind_add(s, sa, len);
+            rc = bind_add(s, (struct sockaddr *)&sa, len);
     }
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
@@ -129,17 +146,20 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         rc = -EINVAL;
     const uint8_t *p = (const uint8_t *)addrs;
     for (int i = 0; rc == 0 && i < addrcnt; i++) {
-        struct sockaddr *sa;
+        struct sockaddr_storage sa;
         socklen_t len;
         uint16_t pp = 0;
         rc = packed_next(&p, &sa, &len);
         if (rc == 0)
-            rc = addr_from_sockaddr(sa, len, &peers[n], &pp);
+            rc = addr_from_sockaddr((struct sockaddr *)&sa, len, &peers[n], &pp);
         if (rc == 0 && (pp == 0 || (port && pp != port)))
             rc = -EINVAL; /* one peer: one port */
         port = pp;
         n++;
     }
+    /* where the id goes: EFAULT before anything starts */
+    if (rc == 0 && id)
+        rc = uaccess_probe_write(id, sizeof *id, NULL, 0);
     bstack *st = s->st;
     if (s->type == SOCK_STREAM && s->connecting && st->ep) {
         /* a non-blocking connect finished meanwhile (see braid_connect) */
@@ -167,11 +187,12 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
             s->assoc = aid;
             s->connecting = true;
         }
-        if (id)
-            *id = (sctp_assoc_t)aid;
+        sctp_assoc_t sid = (sctp_assoc_t)aid;
         /* RFC 6458 §9.9: like connect(); blocking sockets wait for COMM_UP
          * (at most SO_SNDTIMEO: then EINPROGRESS, as Linux) */
-        if (s->nonblock) {
+        if (id && uaccess_write(id, &sid, sizeof sid) < 0) {
+            rc = -EFAULT; /* unmapped since the check: it goes on, as Linux's CONNECTX3 */
+        } else if (s->nonblock) {
             rc = -EINPROGRESS;
         } else {
             uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
@@ -254,11 +275,12 @@ int sctp_peeloff(int sd, sctp_assoc_t assoc_id)
 
 int sctp_opt_info(int sd, sctp_assoc_t id, int opt, void *arg, socklen_t *size)
 {
-    if (!arg || !size)
+    socklen_t sz;
+    if (!arg || !size || uaccess_read(&sz, size, sizeof sz) < 0)
         return fail(EFAULT);
     /* RFC 6458 §9.7: the association id goes in the first field */
-    if (*size >= (socklen_t)sizeof(sctp_assoc_t))
-        memcpy(arg, &id, sizeof id);
+    if (sz >= (socklen_t)sizeof(sctp_assoc_t) && uaccess_write(arg, &id, sizeof id) < 0)
+        return fail(EFAULT);
     return braid_getsockopt(sd, IPPROTO_SCTP, opt, arg, size);
 }
 
@@ -309,7 +331,11 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
         memcpy(buf + off, &ss, l);
         off += l;
     }
-    *addrs = (struct sockaddr *)buf;
+    struct sockaddr *out = (struct sockaddr *)buf;
+    if (uaccess_write(addrs, &out, sizeof out) < 0) {
+        free(buf);
+        return fail(EFAULT);
+    }
     return (int)n;
 }
 
@@ -377,6 +403,8 @@ int sctp_send(int s, const void *msg, size_t len, const struct sctp_sndrcvinfo *
     if (!sinfo) {
         memset(&zero, 0, sizeof zero);
         sinfo = &zero;
+    } else if (!uaccess_ok(sinfo, sizeof *sinfo)) {
+        return fail(EFAULT);
     }
     return (int)send_with_sndrcv(s, msg, len, NULL, 0, sinfo, flags);
 }
@@ -391,12 +419,16 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
     if (infotype == SCTP_SENDV_SNDINFO) {
         if (!info || infolen < (socklen_t)sizeof snd)
             return fail(EINVAL);
+        if (!uaccess_ok(info, sizeof snd))
+            return fail(EFAULT);
         memcpy(&snd, info, sizeof snd);
         have = true;
     } else if (infotype == SCTP_SENDV_SPA) {
         struct sctp_sendv_spa spa;
         if (!info || infolen < (socklen_t)sizeof spa)
             return fail(EINVAL);
+        if (!uaccess_ok(info, sizeof spa))
+            return fail(EFAULT);
         memcpy(&spa, info, sizeof spa);
         if (spa.sendv_flags & SCTP_SEND_SNDINFO_VALID) {
             snd = spa.sendv_sndinfo;
@@ -416,6 +448,8 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
     /* several addresses name one peer: the first is where the message goes
      * (a new association with all of them would be sctp_connectx) */
     if (addrs && addrcnt > 0) {
+        if (!uaccess_ok(addrs, sizeof(sa_family_t)))
+            return fail(EFAULT);
         m.msg_name = addrs;
         int l = sctp_getaddrlen(addrs->sa_family);
         if (l < 0)
@@ -439,6 +473,11 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
 int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, socklen_t *fromlen,
                  struct sctp_sndrcvinfo *sinfo, int *msg_flags)
 {
+    /* what only this wrapper reads or fills: EFAULT before the message is
+     * taken (lksctp's own wrapper would crash on them) */
+    if (bad(fromlen, sizeof *fromlen) || bad(sinfo, sizeof *sinfo) ||
+        bad(msg_flags, sizeof *msg_flags))
+        return fail(EFAULT);
     struct iovec iov = {msg, len};
     union {
         struct cmsghdr h;
@@ -475,6 +514,12 @@ int sctp_recvv(int s, const struct iovec *iov, int iovlen, struct sockaddr *from
 {
     if (iovlen < 0 || (iovlen && !iov))
         return fail(EINVAL);
+    /* as sctp_recvmsg: EFAULT before the message is taken */
+    if (bad(fromlen, sizeof *fromlen) || bad(infolen, sizeof *infolen) ||
+        bad(infotype, sizeof *infotype) || bad(flags, sizeof *flags) ||
+        (infolen && *infolen >= (socklen_t)sizeof(struct sctp_rcvinfo) &&
+         bad(info, sizeof(struct sctp_rcvinfo))))
+        return fail(EFAULT);
     union {
         struct cmsghdr h;
         uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) +

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 static ssize_t fail(int err)
 {
@@ -373,7 +374,8 @@ ssize_t braid_sendmsg(int fd, const struct msghdr *m, int flags)
     bsock *s = bs_get(fd);
     if (!s)
         return sendmsg(fd, m, flags);
-    ssize_t r = m ? do_sendmsg(s, m, flags) : fail(EFAULT);
+    int bad = uaccess_msghdr(m, true); /* EFAULT & co. before anything else (Linux) */
+    ssize_t r = bad ? fail(-bad) : do_sendmsg(s, m, flags);
     bs_put(s);
     return r;
 }
@@ -384,6 +386,11 @@ ssize_t braid_sendto(int fd, const void *buf, size_t len, int flags, const struc
     bsock *s = bs_get(fd);
     if (!s)
         return sendto(fd, buf, len, flags, to, tolen);
+    int bad = uaccess_sendto(buf, len, to, tolen);
+    if (bad) {
+        bs_put(s);
+        return fail(-bad);
+    }
     struct iovec iov = {(void *)(uintptr_t)buf, len};
     struct msghdr m;
     memset(&m, 0, sizeof m);
@@ -420,6 +427,8 @@ static void put_cmsg(struct msghdr *m, size_t *used, int type, const void *data,
         return;
     }
     struct cmsghdr *c = (struct cmsghdr *)((uint8_t *)m->msg_control + *used);
+    if (!uaccess_ok(c, need))
+        return; /* as Linux's put_cmsg: lost, no MSG_CTRUNC, the call succeeds */
     c->cmsg_level = IPPROTO_SCTP;
     c->cmsg_type = type;
     c->cmsg_len = CMSG_LEN(len);
@@ -554,7 +563,10 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         memset(&a, 0, sizeof a);
         braid_assoc_peer(st->ep, id, &a, &port);
         socklen_t nl = addr_to_sockaddr(&a, port, s->family, &ss);
-        memcpy(m->msg_name, &ss, m->msg_namelen < nl ? m->msg_namelen : nl);
+        socklen_t cl = m->msg_namelen < nl ? m->msg_namelen : nl;
+        if (!uaccess_ok(m->msg_name, cl))
+            return -EFAULT; /* as Linux (move_addr_to_user): the data is taken */
+        memcpy(m->msg_name, &ss, cl);
         m->msg_namelen = nl;
     }
     if (s->events.sctp_data_io_event) {
@@ -677,7 +689,8 @@ ssize_t braid_recvmsg(int fd, struct msghdr *m, int flags)
     bsock *s = bs_get(fd);
     if (!s)
         return recvmsg(fd, m, flags);
-    ssize_t r = m ? do_recvmsg(s, m, flags) : fail(EFAULT);
+    int bad = uaccess_msghdr(m, false);
+    ssize_t r = bad ? fail(-bad) : do_recvmsg(s, m, flags);
     bs_put(s);
     return r;
 }
@@ -688,15 +701,24 @@ ssize_t braid_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr
     bsock *s = bs_get(fd);
     if (!s)
         return recvfrom(fd, buf, len, flags, from, fromlen);
+    if (!uaccess_buf_ok(buf, len)) {
+        bs_put(s);
+        return fail(EFAULT);
+    }
+    /* as Linux: a bad fromlen (or none) with an address to fill is EFAULT
+     * once the message is taken */
+    bool badlen = from && !uaccess_ok(fromlen, sizeof *fromlen);
     struct iovec iov = {buf, len};
     struct msghdr m;
     memset(&m, 0, sizeof m);
-    m.msg_name = from;
-    m.msg_namelen = fromlen ? *fromlen : 0;
+    m.msg_name = badlen ? NULL : from;
+    m.msg_namelen = m.msg_name ? *fromlen : 0;
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     ssize_t r = do_recvmsg(s, &m, flags);
-    if (r >= 0 && fromlen)
+    if (r >= 0 && badlen)
+        r = fail(EFAULT);
+    if (r >= 0 && m.msg_name)
         *fromlen = m.msg_namelen;
     bs_put(s);
     return r;

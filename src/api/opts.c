@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 typedef int (*opt_set_fn)(bsock *s, const void *val, socklen_t len);
 typedef int (*opt_get_fn)(bsock *s, void *val, socklen_t *len);
@@ -1591,12 +1592,32 @@ int opts_get(bsock *s, int level, int name, void *val, socklen_t *len)
     return e->get(s, val, len);
 }
 
+/* How many bytes of optval (of len) the option's handler reads, for
+ * uaccess.c to copy in: its structure, a struct sctp_assoc_value for the
+ * options that also take an int, all of SCTP_EVENTS' structure. */
+socklen_t opts_val_len(int level, int name, socklen_t len)
+{
+    /* Options with more than one form (an int or a struct, an older and a
+     * newer struct) read as much as the caller says, up to the largest
+     * structure any option has; the others their one structure. */
+    const opt_entry *e = find(level, name);
+    socklen_t n = e ? e->min_len : 0;
+    if (e && e->level == IPPROTO_SCTP && (name == SCTP_MAXSEG || name == SCTP_MAX_BURST))
+        n = sizeof(struct sctp_assoc_value);
+    else if (e && e->level == IPPROTO_SCTP && name == SCTP_EVENTS)
+        n = sizeof(struct sctp_event_subscribe);
+    else if (e && (e->min_len == 0 || name == SCTP_DELAYED_SACK || name == SCTP_PEER_ADDR_PARAMS ||
+                   name == SCTP_PEER_ADDR_THLDS || name == SCTP_PEER_ADDR_THLDS_V2))
+        n = sizeof(struct sockaddr_storage) + 64;
+    return len < n ? len : n;
+}
+
 int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
     bsock *s = bs_get(fd);
     if (!s)
         return setsockopt(fd, level, name, val, len);
-    int rc = opts_set(s, level, name, val, len);
+    int rc = uaccess_setsockopt(s, level, name, val, len); /* opts_set on a copy */
     if (rc < 0)
         t_errno = -rc;
     if (s->st->ep) { /* what the option set in motion (a HEARTBEAT, an event) goes now */
@@ -1618,7 +1639,7 @@ int braid_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
         return getsockopt(fd, level, name, val, len);
     if (s->st->ep)
         world_pump(braid_now_ns());
-    int rc = opts_get(s, level, name, val, len);
+    int rc = uaccess_getsockopt(s, level, name, val, len); /* opts_get on a copy */
     if (rc < 0)
         t_errno = -rc;
     bs_put(s);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "uaccess.h"
 
 /* The table of braid descriptors. Entries are written with the world
  * locked; a lookup first reads its entry without the lock, so that a call
@@ -221,11 +222,13 @@ int braid_bind(int fd, const struct sockaddr *addr, socklen_t len)
     bsock *s = bs_get(fd);
     if (!s)
         return bind(fd, addr, len);
-    if (!addr) {
+    struct sockaddr_storage ka; /* as Linux: the address is copied in first */
+    int rc = uaccess_sockaddr_in(&ka, addr, len);
+    if (rc < 0) {
         bs_put(s);
-        return fail(EFAULT);
+        return fail(-rc);
     }
-    int rc = bind_locked(s, addr, len, false);
+    rc = bind_locked(s, (struct sockaddr *)&ka, len, false);
     bs_put(s);
     return rc < 0 ? fail(-rc) : 0;
 }
@@ -303,6 +306,12 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
         rc = -EOPNOTSUPP;
     else if (!s->listening)
         rc = -EINVAL;
+    /* A bad address is EFAULT before a connection leaves the queue (Linux
+     * finds out after, and closes the new socket: its association is lost) */
+    if (rc == 0 && addr)
+        rc = uaccess_sockaddr_out_check(addr, len,
+                                        s->family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                              : sizeof(struct sockaddr_in));
     uint64_t deadline = s->rcvtimeo_ns ? braid_now_ns() + s->rcvtimeo_ns : 0;
     while (rc == 0) {
         world_pump(braid_now_ns());
@@ -338,8 +347,12 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             int state = braid_assoc_state_get(st->ep, id);
             if (state < 0 || state == BRAID_STATE_CLOSED || state >= BRAID_STATE_SHUTDOWN_RECEIVED)
                 c->eof = true;
-            peer_sockaddr(st, id, s->family, addr, len);
+            struct sockaddr_storage pa;
+            socklen_t pl = sizeof pa;
+            peer_sockaddr(st, id, s->family, (struct sockaddr *)&pa, &pl);
             nfd = c->fd;
+            if (addr && uaccess_sockaddr_out(addr, len, &pa, pl) < 0)
+                rc = -EFAULT; /* unmapped since the check: as Linux, closed below */
             stack_mark(st);
             break;
         }
@@ -352,6 +365,8 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             rc = -EAGAIN;
     }
     bs_put(s);
+    if (rc == -EFAULT && nfd >= 0)
+        braid_close(nfd);
     return rc < 0 ? fail(-rc) : nfd;
 }
 
@@ -418,13 +433,16 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
     bsock *s = bs_get(fd);
     if (!s)
         return connect(fd, addr, len);
-    if (!addr) {
+    struct sockaddr_storage ka; /* as Linux: the address is copied in first */
+    int rc = uaccess_sockaddr_in(&ka, addr, len);
+    if (rc < 0) {
         bs_put(s);
-        return fail(EFAULT);
+        return fail(-rc);
     }
+    addr = (const struct sockaddr *)&ka;
     braid_addr a;
     uint16_t port;
-    int rc = addr_from_sockaddr(addr, len, &a, &port);
+    rc = addr_from_sockaddr(addr, len, &a, &port);
     if (rc == 0 && (s->family == AF_INET && addr->sa_family != AF_INET))
         rc = -EAFNOSUPPORT;
     if (rc == 0 && port == 0)
@@ -611,10 +629,6 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     bsock *s = bs_get(fd);
     if (!s)
         return getsockname(fd, addr, len);
-    if (!addr || !len) {
-        bs_put(s);
-        return fail(EFAULT);
-    }
     bstack *st = s->st;
     braid_addr a;
     memset(&a, 0, sizeof a);
@@ -631,10 +645,9 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     }
     struct sockaddr_storage ss;
     socklen_t n = addr_to_sockaddr(&a, st->cfg.local_port, s->family, &ss);
-    memcpy(addr, &ss, *len < n ? *len : n);
-    *len = n;
     bs_put(s);
-    return 0;
+    int rc = uaccess_sockaddr_out(addr, len, &ss, n); /* EFAULT, EINVAL as Linux */
+    return rc < 0 ? fail(-rc) : 0;
 }
 
 int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
@@ -643,17 +656,19 @@ int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
     if (!s)
         return getpeername(fd, addr, len);
     int rc = 0;
-    if (!addr || !len)
-        rc = -EFAULT;
     bstack *st = s->st;
     braid_assoc_status as;
     if (rc == 0 &&
         (s->type != SOCK_STREAM || !s->assoc || !st->ep ||
          braid_assoc_status_get(st->ep, s->assoc, &as) < 0 || as.state < BRAID_STATE_ESTABLISHED))
         rc = -ENOTCONN;
+    struct sockaddr_storage pa;
+    socklen_t pl = sizeof pa;
     if (rc == 0)
-        peer_sockaddr(st, s->assoc, s->family, addr, len);
+        peer_sockaddr(st, s->assoc, s->family, (struct sockaddr *)&pa, &pl);
     bs_put(s);
+    if (rc == 0) /* ENOTCONN first, then the address (Linux) */
+        rc = uaccess_sockaddr_out(addr, len, &pa, pl);
     return rc < 0 ? fail(-rc) : 0;
 }
 
