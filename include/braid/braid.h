@@ -158,6 +158,8 @@ typedef struct braid_settings {
     uint32_t ps_retrans; /* primary switchover threshold: kept and reported only */
     uint32_t rcv_context; /* context of received messages (SCTP_CONTEXT) for new associations */
     int no_pmtud;         /* new associations report PMTU discovery off (SPP_PMTUD_DISABLE) */
+    uint64_t autoclose_ns; /* new associations idle this long are shut down (RFC 6458
+                            * §8.1.8 SCTP_AUTOCLOSE); 0: never (the default) */
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);

@@ -58,6 +58,8 @@ typedef struct bnote {
     struct bnote *next;
     sctp_assoc_t assoc;
     bool mark; /* a data mark (len 0) */
+    uint16_t peer_port; /* the association's peer (msg_name, as Linux) */
+    braid_addr peer;    /* (family 0: unknown) */
     uint32_t len;
     uint8_t data[];
 } bnote;
@@ -137,6 +139,7 @@ typedef struct btrans {
     uint16_t port; /* UDP port (0 for raw IP) */
     bool is_default; /* the well-known port (9899 or $BRAID_UDP_PORT) */
     unsigned refs;   /* stacks using it */
+    uint64_t idle_since; /* refs 0 since then: closed a second later */
     uint8_t *txbuf;
     braid_io_pkt tx[BRAID_API_BATCH];
     unsigned n_tx; /* packets built, not yet sent */

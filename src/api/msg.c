@@ -523,8 +523,20 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
         size_t got = iov_fill(m, n->data, n->len);
         m->msg_flags = MSG_NOTIFICATION;
         m->msg_controllen = 0;
-        if (m->msg_name)
-            m->msg_namelen = 0;
+        bool name_fault = false;
+        if (m->msg_name) {
+            /* as Linux (sctp_inet_skb_msgname): the association's peer */
+            struct sockaddr_storage ss;
+            socklen_t nl = 0;
+            if (n->peer.family)
+                nl = addr_to_sockaddr(&n->peer, n->peer_port, s->family, &ss);
+            socklen_t cl = m->msg_namelen < nl ? m->msg_namelen : nl;
+            if (!uaccess_ok(m->msg_name, cl))
+                name_fault = true; /* as Linux: EFAULT once it is taken */
+            else if (cl)
+                memcpy(m->msg_name, &ss, cl);
+            m->msg_namelen = nl;
+        }
         if (flags & MSG_PEEK) {
             if (got == n->len)
                 m->msg_flags |= MSG_EOR;
@@ -535,7 +547,7 @@ static ssize_t recv_once(bsock *s, struct msghdr *m, int flags, uint64_t now)
             m->msg_flags |= MSG_EOR;
             unlink_head(s);
         }
-        return (ssize_t)got;
+        return name_fault ? -EFAULT : (ssize_t)got;
     }
     uint8_t tmp[65536];
     uint8_t *dst = tmp;

@@ -18,6 +18,10 @@ static bnote *push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len, b
     n->assoc = assoc;
     n->len = (uint32_t)len;
     n->mark = mark;
+    memset(&n->peer, 0, sizeof n->peer);
+    n->peer_port = 0;
+    if (!mark && s->st->ep)
+        braid_assoc_peer(s->st->ep, (braid_assoc_id)assoc, &n->peer, &n->peer_port);
     if (len)
         memcpy(n->data, data, len);
     if (s->ntail)

@@ -366,10 +366,31 @@ static int get_recvnxtinfo(bsock *s, void *v, socklen_t *l)
     return put(v, l, &x, sizeof x);
 }
 
+static bool udp_style(const bsock *s);
+static braid_assoc_id id2assoc(bsock *s, sctp_assoc_t id);
+
+/* As Linux (sctp_setsockopt_default_send_param / _default_sndinfo): only
+ * these flags, and on a one-to-many socket an id beyond the wildcards must
+ * be one of its associations. (braid keeps one set of defaults per socket:
+ * one association's own defaults set the socket's.) */
+static int default_send_ok(bsock *s, uint16_t flags, sctp_assoc_t id)
+{
+    if (flags & ~(SCTP_UNORDERED | SCTP_ADDR_OVER | SCTP_ABORT | SCTP_EOF))
+        return -EINVAL;
+    if (id > SCTP_ALL_ASSOC && udp_style(s) && !id2assoc(s, id))
+        return -EINVAL;
+    return 0;
+}
+
 static int set_default_send(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
-    memcpy(&s->default_send, v, sizeof s->default_send);
+    struct sctp_sndrcvinfo i;
+    memcpy(&i, v, sizeof i);
+    int rc = default_send_ok(s, i.sinfo_flags, i.sinfo_assoc_id);
+    if (rc < 0)
+        return rc;
+    s->default_send = i;
     return 0;
 }
 static int get_default_send(bsock *s, void *v, socklen_t *l)
@@ -381,6 +402,9 @@ static int set_default_sndinfo(bsock *s, const void *v, socklen_t l)
     (void)l;
     struct sctp_sndinfo i;
     memcpy(&i, v, sizeof i);
+    int rc = default_send_ok(s, i.snd_flags, i.snd_assoc_id);
+    if (rc < 0)
+        return rc;
     s->default_send.sinfo_stream = i.snd_sid;
     s->default_send.sinfo_flags = i.snd_flags;
     s->default_send.sinfo_ppid = i.snd_ppid;
@@ -472,6 +496,12 @@ static int get_status(bsock *s, void *v, socklen_t *l)
     return put(v, l, &st, sizeof st);
 }
 
+static int addr2path(bsock *s, const struct sockaddr_storage *ss, sctp_assoc_t id,
+                     braid_assoc_id *aid, braid_addr *addr);
+
+/* As Linux (sctp_getsockopt_peer_addr_info, sctp_addr_id2transport): the
+ * path to that peer address and port, of the association the id names if
+ * it names one; else EINVAL. */
 static int get_paddrinfo(bsock *s, void *v, socklen_t *l)
 {
     struct sctp_paddrinfo pi;
@@ -479,18 +509,13 @@ static int get_paddrinfo(bsock *s, void *v, socklen_t *l)
         return -EINVAL;
     memcpy(&pi, v, sizeof pi);
     braid_addr a;
-    uint16_t port;
-    if (addr_from_sockaddr((struct sockaddr *)&pi.spinfo_address, sizeof pi.spinfo_address, &a,
-                           &port) < 0)
+    braid_assoc_id id = 0;
+    struct sockaddr_storage ss;
+    memcpy(&ss, &pi.spinfo_address, sizeof ss);
+    if (addr2path(s, &ss, pi.spinfo_assoc_id, &id, &a) < 0)
         return -EINVAL;
-    braid_assoc_id id = opt_assoc(s, pi.spinfo_assoc_id);
-    if (!id && s->st->ep) {
-        id = braid_find_assoc(s->st->ep, &a, port);
-        if (id && stack_owner(s->st, id) != s)
-            id = 0; /* peeled off: not this socket's any more */
-    }
     braid_assoc_status as;
-    if (!s->st->ep || !id || braid_assoc_status_get(s->st->ep, id, &as) < 0)
+    if (braid_assoc_status_get(s->st->ep, id, &as) < 0)
         return -EINVAL;
     for (unsigned i = 0; i < as.n_paths; i++)
         if (as.paths[i].addr.family == a.family &&
@@ -704,10 +729,19 @@ static int set_autoclose(bsock *s, const void *v, socklen_t l)
     (void)l;
     if (s->type == SOCK_STREAM && !s->peeled)
         return -EOPNOTSUPP; /* one-to-many only (Linux) */
-    return set_int_field(&s->autoclose, v);
+    int rc = set_int_field(&s->autoclose, v);
+    if (rc < 0)
+        return rc;
+    /* seconds; as Linux, for the associations made from now on */
+    braid_settings c = cur(s);
+    unsigned secs = (unsigned)s->autoclose;
+    c.autoclose_ns = (uint64_t)secs * 1000000000ull;
+    return apply(s, &c);
 }
 static int get_autoclose(bsock *s, void *v, socklen_t *l)
 {
+    if (s->type == SOCK_STREAM && !s->peeled)
+        return -EOPNOTSUPP; /* as Linux (sctp_getsockopt_autoclose) */
     return put(v, l, &s->autoclose, sizeof s->autoclose);
 }
 static int set_disable_frag(bsock *s, const void *v, socklen_t l)
@@ -933,6 +967,10 @@ static int spp_level(bsock *s, const struct sockaddr_storage *ss, sctp_assoc_t i
     if (!addr_is_any(s, ss)) {
         if (addr2path(s, ss, id, &lv->aid, addr) < 0)
             return err_no_path;
+        /* as Linux (sctp_setsockopt_peer_addr_params): an id that is not an
+         * association of this one-to-many socket is EINVAL, address or not */
+        if (id != SCTP_FUTURE_ASSOC && udp_style(s) && !id2assoc(s, id))
+            return -EINVAL;
         lv->addr = addr;
         return 0;
     }
@@ -1573,9 +1611,14 @@ int opts_set(bsock *s, int level, int name, const void *val, socklen_t len)
     const opt_entry *e = find(level, name);
     if (!e || !e->set)
         return -ENOPROTOOPT;
-    if (!val)
-        return -EFAULT;
-    if (len < e->min_len)
+    if (!val && len)
+        return -EFAULT; /* (Linux copies optlen bytes in first) */
+    /* as Linux (sctp_setsockopt_autoclose): a one-to-one socket is refused
+     * before the length is looked at */
+    if (e->level == IPPROTO_SCTP && name == SCTP_AUTOCLOSE && s->type == SOCK_STREAM &&
+        !s->peeled)
+        return -EOPNOTSUPP;
+    if (len < e->min_len || !val)
         return -EINVAL;
     return e->set(s, val, len);
 }

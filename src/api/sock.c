@@ -442,9 +442,15 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
     addr = (const struct sockaddr *)&ka;
     braid_addr a;
     uint16_t port;
-    rc = addr_from_sockaddr(addr, len, &a, &port);
-    if (rc == 0 && (s->family == AF_INET && addr->sa_family != AF_INET))
-        rc = -EAFNOSUPPORT;
+    /* as Linux (sctp_inet_connect, sctp_connect, sctp_verify_addr):
+     * AF_UNSPEC is EOPNOTSUPP; a family the socket cannot use, or an
+     * address too short for its family, EINVAL */
+    if (len >= (socklen_t)sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC)
+        rc = -EOPNOTSUPP;
+    else
+        rc = addr_from_sockaddr(addr, len, &a, &port);
+    if (rc == -EAFNOSUPPORT || (rc == 0 && s->family == AF_INET && addr->sa_family != AF_INET))
+        rc = -EINVAL;
     if (rc == 0 && port == 0)
         rc = -EINVAL;
     bstack *st = s->st;

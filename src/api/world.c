@@ -392,19 +392,33 @@ int trans_attach(bstack *st, bool listener)
     return rc;
 }
 
+/* A transport no stack uses any more is kept for a second (WORLD_TRANS_IDLE)
+ * before it is closed: a new listener right after a close takes it over,
+ * and a socket is never closed while another thread may be in poll() on
+ * it (the kernel would keep its port bound until that poll returns, and a
+ * new bind would fail). The background thread closes it (trans_reap). */
+#define WORLD_TRANS_IDLE 1000000000ull
+
 void trans_release(bstack *st)
 {
     btrans *ts[2] = {st->tr, st->tr2};
     st->tr = st->tr2 = NULL;
     for (int i = 0; i < 2; i++) {
         btrans *t = ts[i];
-        if (!t || --t->refs)
+        if (t && --t->refs == 0)
+            t->idle_since = braid_now_ns();
+    }
+}
+
+static void trans_reap(uint64_t now, bool all)
+{
+    for (btrans **pp = &W.trans; *pp;) {
+        btrans *t = *pp;
+        if (t->refs || (!all && now - t->idle_since < WORLD_TRANS_IDLE)) {
+            pp = &t->next;
             continue;
-        btrans **pp = &W.trans;
-        while (*pp && *pp != t)
-            pp = &(*pp)->next;
-        if (*pp)
-            *pp = t->next;
+        }
+        *pp = t->next;
         /* what is still queued leaves now (the last ABORTs, SHUTDOWN COMPLETEs) */
         if (t->n_tx)
             braid_io_send(t->io, t->tx, t->n_tx);
@@ -815,6 +829,7 @@ static bool stack_done(bstack *st, uint64_t now)
 
 static void reap(uint64_t now)
 {
+    trans_reap(now, false);
     bstack *nx;
     for (bstack *st = W.stacks; st; st = nx) {
         nx = st->next;
@@ -856,6 +871,9 @@ static void *bg_main(void *arg)
             for (bstack *st = W.stacks; st; st = st->next)
                 if (!st->socks && st->orphan_since && now + 100000000 < next)
                     next = now + 100000000; /* lingering stacks: check them */
+            for (btrans *t = W.trans; t; t = t->next)
+                if (!t->refs && t->idle_since + WORLD_TRANS_IDLE < next)
+                    next = t->idle_since + WORLD_TRANS_IDLE; /* idle transports */
             timeout = ms_until(next, now);
             W.bg_until = next;
             world_unlock();

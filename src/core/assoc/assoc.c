@@ -65,6 +65,7 @@ braid_assoc *braid_assoc_new(braid_endpoint *ep, uint16_t peer_port)
     a->pmtu = a->pp.pmtu;
     a->max_seg = ep->cfg.max_seg;
     a->rcv_context = ep->cfg.rcv_context;
+    a->autoclose_ns = ep->cfg.autoclose_ns; /* as Linux: fixed when it is made */
     if (ep->hooks.assoc_id) {
         a->id = ep->hooks.assoc_id(ep->hooks.user);
     } else {
@@ -258,6 +259,7 @@ void braid_assoc_established(braid_assoc *a, uint64_t now)
     a->state = BRAID_STATE_ESTABLISHED;
     a->t1_at = BRAID_TIME_NEVER;
     a->init_retrans = 0;
+    a->last_active = now;
     schedule_heartbeats(a, now);
     braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_ASSOC_CHANGE, a->id);
     if (ev) {
@@ -490,6 +492,7 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
 static void after_data(braid_assoc *a, bool gap_or_dup, bool immediate, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
+    a->last_active = now;
     /* RFC 9260 §6.2: SACK at least every second packet with DATA, within
      * the delayed-ack time, and at once when there are gaps or duplicates
      * (§7.2.4) or the sender asked (I bit). */
@@ -967,6 +970,9 @@ uint64_t braid_assoc_next_expiry(const braid_assoc *a)
         t = a->t5_at;
     if (a->sack_at < t)
         t = a->sack_at;
+    if (a->autoclose_ns && a->state == BRAID_STATE_ESTABLISHED &&
+        a->last_active + a->autoclose_ns < t)
+        t = a->last_active + a->autoclose_ns;
     for (unsigned i = 0; i < a->n_dests; i++) {
         if (a->dests[i].t3_at < t)
             t = a->dests[i].t3_at;
@@ -1093,6 +1099,11 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
 void braid_assoc_timers(braid_assoc *a, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
+    /* RFC 6458 §8.1.8: an association idle (no DATA either way) for the
+     * autoclose time is shut down gracefully (as Linux's autoclose timer) */
+    if (a->autoclose_ns && a->state == BRAID_STATE_ESTABLISHED &&
+        a->last_active + a->autoclose_ns <= now)
+        braid_assoc_shutdown(ep, a->id, now);
     if (a->t1_at <= now) {
         /* §5.1 / §6.3.3: T1-init or T1-cookie: resend, back off, give up
          * after Max.Init.Retransmits */

@@ -123,6 +123,8 @@ struct braid_assoc {
     uint32_t peer_initial_tsn;
     uint32_t pkts_since_sack; /* DATA-bearing packets not yet acknowledged */
     bool sack_sent_once;      /* a SACK has gone: later ones may be delayed */
+    uint64_t autoclose_ns;    /* RFC 6458 §8.1.8 SCTP_AUTOCLOSE (0: off) */
+    uint64_t last_active;     /* DATA last sent or received (or COMM_UP) */
     unsigned sack_dest;       /* where the last DATA came from (§6.4) */
     uint64_t sack_at;         /* delayed SACK deadline */
     uint32_t last_rwnd_sent;

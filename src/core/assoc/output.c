@@ -437,6 +437,8 @@ int braid_assoc_write_pkt(braid_assoc *a, braid_path *path, uint8_t *buf, size_t
             braid_outq_peek_len(&a->outq, 1) + a->outq.n_rtx > 0)
             add_sack(a, &b);
         data_into(a, &b, d, now);
+        if (a->pkt_data)
+            a->last_active = now; /* SCTP_AUTOCLOSE counts idle time from here */
     }
     return finish(a, &b, d, path);
 }
