@@ -88,6 +88,7 @@ struct bsock {
                            * ENOTCONN once the data is read, as Linux) */
     braid_assoc_id pd_assoc; /* a message of it is partly read: it comes first */
     bool shut_wr;         /* shutdown(SHUT_WR) done */
+    bool shut_rd;         /* shutdown(SHUT_RD) done: reads return 0, data is dropped */
 
     /* accept queue (one-to-one listener) */
     braid_assoc_id acceptq[BRAID_API_ACCEPTQ];
@@ -224,6 +225,8 @@ int connect_locked(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
 int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t port,
                         const braid_connect_opts *opts, braid_assoc_id *out);
 int wait_up(bsock *s, braid_assoc_id id); /* blocking connect: until COMM_UP or failure */
+void connect_settle(bsock *s);            /* a non-blocking connect that finished meanwhile */
+void connect_done(bsock *s, int rc);      /* the end of a blocking connect */
 int bind_add(bsock *s, const struct sockaddr *addr, socklen_t len);
 bool addr_equal(const braid_addr *a, const braid_addr *b);
 bsock *stack_owner(bstack *st, braid_assoc_id id);

@@ -161,20 +161,7 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
     if (rc == 0 && id)
         rc = uaccess_probe_write(id, sizeof *id, NULL, 0);
     bstack *st = s->st;
-    if (s->type == SOCK_STREAM && s->connecting && st->ep) {
-        /* a non-blocking connect finished meanwhile (see braid_connect) */
-        world_pump(braid_now_ns());
-        braid_assoc_status as;
-        if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
-            s->assoc = 0;
-            s->eof = false;
-            s->ended = false;
-            s->so_error = 0;
-            s->connecting = false;
-        } else if (as.state >= BRAID_STATE_ESTABLISHED) {
-            s->connecting = false;
-        }
-    }
+    connect_settle(s); /* a non-blocking connect finished meanwhile */
     if (rc == 0 && s->type == SOCK_STREAM && s->listening)
         rc = -EISCONN;
     if (rc == 0 && s->type == SOCK_STREAM && s->assoc)
@@ -195,24 +182,8 @@ int sctp_connectx(int sd, struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id)
         } else if (s->nonblock) {
             rc = -EINPROGRESS;
         } else {
-            uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
-            for (;;) {
-                world_pump(braid_now_ns());
-                braid_assoc_status as;
-                if (braid_assoc_status_get(st->ep, aid, &as) < 0) {
-                    rc = s->so_error ? -s->so_error : -ECONNREFUSED;
-                    break;
-                }
-                if (as.state >= BRAID_STATE_ESTABLISHED)
-                    break;
-                int w = world_wait(s, POLLOUT, deadline);
-                if (w == -EINTR || w == -ETIMEDOUT) {
-                    rc = w == -EINTR ? -EINTR : -EINPROGRESS;
-                    break;
-                }
-            }
-            if (s->type == SOCK_STREAM && rc != -EINPROGRESS)
-                s->connecting = false;
+            rc = wait_up(s, aid);
+            connect_done(s, rc);
         }
     }
     stack_mark(st);

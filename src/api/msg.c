@@ -657,6 +657,10 @@ static ssize_t do_recvmsg(bsock *s, struct msghdr *m, int flags)
         fresh = false;
         if (rc != -EAGAIN)
             break;
+        if (s->type == SOCK_STREAM && s->shut_rd) {
+            rc = 0; /* as Linux: RCV_SHUTDOWN, end of file */
+            break;
+        }
         if (s->type == SOCK_STREAM && s->eof) {
             /* the association ended: its error once (Linux sk_err, e.g.
              * ECONNRESET after an ABORT), then end of file */

@@ -342,6 +342,13 @@ bsock *note_from_event(bstack *st, const braid_event *ev)
     if (!s)
         return NULL;
     if (ev->type == BRAID_EV_DATA_READY) {
+        if (s->shut_rd) { /* as Linux: acknowledged, then dropped */
+            uint8_t sink[4096];
+            braid_recv_info ri;
+            while (braid_assoc_recv(st->ep, ev->assoc, &ri, sink, sizeof sink, 0) > 0)
+                ;
+            return s;
+        }
         note_push_data(s, (sctp_assoc_t)ev->assoc);
         return s;
     }

@@ -428,6 +428,42 @@ int connect_locked_opts(bsock *s, const braid_addr *peers, unsigned n, uint16_t 
     return 0;
 }
 
+/* One-to-one: a connect that failed leaves the socket as it was before
+ * (as Linux, it may connect again). */
+static void connect_forget(bsock *s)
+{
+    s->assoc = 0;
+    s->eof = s->ended = s->peer_shut = false;
+    s->so_error = 0;
+    s->connecting = false;
+}
+
+/* A non-blocking connect finished meanwhile: up (EISCONN from now on) or
+ * failed (the socket may connect again). */
+void connect_settle(bsock *s)
+{
+    bstack *st = s->st;
+    if (s->type != SOCK_STREAM || s->peeled || !s->connecting || !st->ep)
+        return;
+    world_pump(braid_now_ns());
+    int state = braid_assoc_state_get(st->ep, s->assoc);
+    if (state < 0)
+        connect_forget(s);
+    else if (state >= (int)BRAID_STATE_ESTABLISHED)
+        s->connecting = false;
+}
+
+/* The end of a blocking connect with rc. */
+void connect_done(bsock *s, int rc)
+{
+    if (s->type != SOCK_STREAM || s->peeled || rc == -EINPROGRESS || rc == -EINTR)
+        return;
+    if (rc < 0 && s->assoc && braid_assoc_state_get(s->st->ep, s->assoc) < 0)
+        connect_forget(s);
+    else
+        s->connecting = false;
+}
+
 int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     bsock *s = bs_get(fd);
@@ -454,21 +490,7 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (rc == 0 && port == 0)
         rc = -EINVAL;
     bstack *st = s->st;
-    if (s->type == SOCK_STREAM && s->connecting && st->ep) {
-        /* a non-blocking connect finished meanwhile: up (EISCONN from now
-         * on) or failed (as on Linux, the socket may connect again) */
-        world_pump(braid_now_ns());
-        braid_assoc_status as;
-        if (braid_assoc_status_get(st->ep, s->assoc, &as) < 0) {
-            s->assoc = 0;
-            s->eof = false;
-            s->ended = false;
-            s->so_error = 0;
-            s->connecting = false;
-        } else if (as.state >= BRAID_STATE_ESTABLISHED) {
-            s->connecting = false;
-        }
-    }
+    connect_settle(s);
     if (rc == 0 && s->type == SOCK_STREAM) {
         if (s->listening)
             rc = -EISCONN;
@@ -490,8 +512,7 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
             rc = -EINPROGRESS;
         } else {
             rc = wait_up(s, id);
-            if (s->type == SOCK_STREAM)
-                s->connecting = false;
+            connect_done(s, rc);
         }
     }
     stack_mark(st);
@@ -598,6 +619,14 @@ int braid_shutdown(int fd, int how)
     bstack *st = s->st;
     if (rc == 0 && !s->assoc)
         rc = -ENOTCONN;
+    if (rc == 0 && how != SHUT_WR) {
+        /* as Linux (RCV_SHUTDOWN): reads return 0 from now on, and data
+         * that arrives is acknowledged and dropped (sctp_ulpq_tail_event);
+         * nothing goes on the wire */
+        s->shut_rd = true;
+        note_drop_data(s, (sctp_assoc_t)s->assoc);
+        stack_mark(st);
+    }
     if (rc == 0 && how != SHUT_RD) {
         braid_assoc_shutdown(st->ep, s->assoc, braid_now_ns()); /* RFC 9260 §9.2 */
         s->shut_wr = true;

@@ -115,7 +115,7 @@ bsock *stack_owner(bstack *st, braid_assoc_id id)
  * error or the end is to be reported). */
 bool sock_readable(bstack *st, bsock *s)
 {
-    if (s->so_error || s->eof || s->ended)
+    if (s->so_error || s->eof || s->ended || s->shut_rd)
         return true;
     if (s->type == SOCK_STREAM && s->listening && !s->peeled)
         return s->accept_count > 0;

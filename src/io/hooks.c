@@ -68,6 +68,11 @@ static bool os_random(uint8_t *out, size_t len)
 static void h_random(void *user, uint8_t *out, size_t len)
 {
     (void)user;
+    /* the kernel's generator first: no library state to set up (OpenSSL's
+     * first RAND_bytes allocates and frees a good deal inside the
+     * application's heap) and nothing to reseed after fork() */
+    if (os_random(out, len))
+        return;
     size_t off = 0;
     while (off < len) {
         size_t chunk = len - off > (size_t)INT_MAX ? (size_t)INT_MAX : len - off;

@@ -167,8 +167,8 @@ uint64_t braid_now_ns(void);
 uint64_t braid_wall_ns(void);
 
 /*
- * Hooks for real programs: malloc/free; OpenSSL RAND_bytes for randomness
- * (falling back to getrandom and /dev/urandom, never aborting); HMAC-SHA256
+ * Hooks for real programs: malloc/free; getrandom() for randomness (then
+ * /dev/urandom, then OpenSSL RAND_bytes; never aborting); HMAC-SHA256
  * for the cookie MAC; and, when $BRAID_LOG is set (and not "0"), a log sink
  * writing one line per call to stderr.
  */
