@@ -525,6 +525,33 @@ static void keep_unrec_report(braid_assoc *a, const init_info *ii)
     a->unrec_params_len = end;
 }
 
+/* RFC 9260 §5.1.2 items 1 and 3: the peer's transport addresses are those
+ * its INIT ACK lists and its source (ii holds both); addresses the
+ * application gave (sctp_connectx) that the peer did not list are dropped,
+ * as Linux does (sctp_process_init removes the transports still unknown).
+ * The source becomes the primary path. */
+static void keep_listed(braid_assoc *a, const init_info *ii, const braid_addr *src)
+{
+    unsigned j = 0, primary = 0;
+    for (unsigned i = 0; i < a->n_dests; i++) {
+        bool keep = false;
+        for (unsigned k = 0; k < ii->n_addrs && !keep; k++)
+            keep = braid_addr_equal_ip(&a->dests[i].addr, &ii->addrs[k]);
+        if (!keep)
+            continue;
+        if (braid_addr_equal_ip(&a->dests[i].addr, src))
+            primary = j;
+        if (j != i)
+            a->dests[j] = a->dests[i];
+        j++;
+    }
+    if (j == 0)
+        return; /* (cannot be: the source is listed) */
+    a->n_dests = j;
+    a->primary = primary;
+    a->sack_dest = primary;
+}
+
 void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_chunk_view *v,
                           uint64_t now)
 {
@@ -569,6 +596,7 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
     }
     for (unsigned i = 0; i < ii.n_addrs; i++)
         braid_assoc_add_dest(a, &ii.addrs[i], braid_addr_equal_ip(&ii.addrs[i], &path->remote));
+    keep_listed(a, &ii, &path->remote);
     a->peer_vtag = ia->init_tag;
     braid_free(&ep->mem, a->cookie, a->cookie_len);
     a->cookie = ck;
