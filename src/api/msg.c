@@ -284,6 +284,8 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
     bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
     uint64_t deadline = s->sndtimeo_ns ? braid_now_ns() + s->sndtimeo_ns : 0;
     bool one_to_one = s->type == SOCK_STREAM;
+    braid_assoc_id sendall_after = 0;
+    bool sent_last = false;
     /* the checks of Linux's sctp_sendmsg_parse(), in its order */
     int perr = 0;
     uint32_t sndbuf = st->cfg.sndbuf;
@@ -320,14 +322,21 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
             if (rc == 0)
                 rc = send_one(s, id, &p, data, len, now);
         } else if (p.flags & SCTP_SENDALL) {
-            /* RFC 6458 §5.3.4: to every established association of the socket */
-            for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, 0) : 0; id && rc == 0;
+            /* RFC 6458 §5.3.4: to every established association of the
+             * socket (after a wait for room, on from where it stopped) */
+            for (braid_assoc_id id = st->ep ? braid_next_assoc(st->ep, sendall_after) : 0; id;
                  id = braid_next_assoc(st->ep, id)) {
-                braid_assoc_status as;
-                if (stack_owner(st, id) != s || braid_assoc_status_get(st->ep, id, &as) < 0 ||
-                    as.state != BRAID_STATE_ESTABLISHED)
+                if (stack_owner(st, id) != s ||
+                    braid_assoc_state_get(st->ep, id) != (int)BRAID_STATE_ESTABLISHED) {
+                    sent_last = false; /* as Linux: skipped */
+                    sendall_after = id;
                     continue;
+                }
                 rc = send_one(s, id, &p, data, len, now);
+                if (rc < 0)
+                    break;
+                sent_last = !(p.flags & (SCTP_EOF | SCTP_ABORT));
+                sendall_after = id;
             }
         } else {
             braid_assoc_id id = 0;
@@ -366,6 +375,14 @@ static ssize_t do_sendmsg(bsock *s, const struct msghdr *m, int flags)
         raise(SIGPIPE);
     if (rc < 0)
         return fail(-rc);
+    /* as Linux (sctp_sendmsg, sctp_sendmsg_check_sflags): SCTP_EOF and
+     * SCTP_ABORT return 0 (the reason is not data); SCTP_SENDALL returns
+     * what the last association it went over took (0 when it was skipped,
+     * shut down or aborted, or when there was none) */
+    if (p.flags & SCTP_SENDALL && !one_to_one)
+        return sent_last ? (ssize_t)len : 0;
+    if (p.flags & (SCTP_EOF | SCTP_ABORT))
+        return 0;
     return (ssize_t)len;
 }
 

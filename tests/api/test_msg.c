@@ -222,7 +222,7 @@ static void abort_peer(int ctl, void *arg)
     sctp_assoc_t id = NOTE(buf)->sn_assoc_change.sac_assoc_id;
     static const char reason[] = "a reason long enough to need a few reads";
     CTL_EXPECT(ctl, 2);
-    CHECK_EQ(send_on(s, id, reason, sizeof reason - 1, 0, SCTP_ABORT), (int)sizeof reason - 1);
+    CHECK_EQ(send_on(s, id, reason, sizeof reason - 1, 0, SCTP_ABORT), 0); /* as Linux: 0 */
     CTL_EXPECT(ctl, 3);
     braid_close(s);
 }
