@@ -550,9 +550,23 @@ static void hand_over(btrans *out, btrans *in, braid_io_pkt *p, uint64_t now)
         deliver(dst, &r.path, r.data, r.len, now);
 }
 
+/* $BRAID_HANDOVER=0 sends in-process packets through the kernel like any
+ * other (for measuring what the hand-over saves; bench/inproc_pingpong). */
+static bool handover_on(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *e = getenv("BRAID_HANDOVER");
+        on = !(e && !strcmp(e, "0"));
+    }
+    return on != 0;
+}
+
 /* The transport of ours that a destination names, if it is in-process. */
 static btrans *local_dest(const bstack *st, const braid_addr *a, uint64_t now)
 {
+    if (!handover_on() && st->io_kind != BRAID_IO_INPROC)
+        return NULL;
     btrans *t = NULL;
     if (st->io_kind == BRAID_IO_RAW)
         t = trans_find(BRAID_IO_RAW, a->family, 0);
