@@ -213,7 +213,11 @@ int stack_start(bstack *st, bool listener); /* engine + transport; -errno */
 int stack_reserve_port(bstack *st, uint16_t port); /* bind: 0 or -EADDRINUSE */
 int stack_ephemeral_port(bstack *st);               /* 0 or -EADDRNOTAVAIL */
 bool world_addr_local(const braid_addr *a);         /* an address of this host */
-void stack_flush(bstack *st, uint64_t now); /* output (and in-process delivery) */
+void stack_flush(bstack *st, uint64_t now); /* output (and in-process delivery); inside a
+                                             * call, when it leaves or waits */
+void stack_flush_now(bstack *st, uint64_t now); /* at once (a stack that goes) */
+void world_call_begin(void);                /* bs_get / bs_put */
+void world_call_end(void);
 void stack_mark(bstack *st);  /* its sockets' readiness is to be settled */
 void stack_update_ready(bstack *st);
 void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */

@@ -180,7 +180,8 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
             memset(&n, 0, sizeof n);
             n.ssf_type = SCTP_SEND_FAILED_EVENT;
             n.ssf_flags = flags;
-            n.ssf_error = ev->u.send_failed.error;
+            n.ssf_error = htons((uint16_t)ev->u.send_failed.error); /* as Linux: the cause
+                                                                    * code as on the wire */
             n.ssfe_info.snd_sid = ev->u.send_failed.info.sid;
             n.ssfe_info.snd_flags = sflags;
             n.ssfe_info.snd_ppid = htonl(ev->u.send_failed.info.ppid);
@@ -195,7 +196,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         memset(&n, 0, sizeof n);
         n.ssf_type = SCTP_SEND_FAILED;
         n.ssf_flags = flags;
-        n.ssf_error = ev->u.send_failed.error;
+        n.ssf_error = htons((uint16_t)ev->u.send_failed.error);
         n.ssf_info.sinfo_stream = ev->u.send_failed.info.sid;
         n.ssf_info.sinfo_flags = sflags;
         n.ssf_info.sinfo_ppid = htonl(ev->u.send_failed.info.ppid);

@@ -40,6 +40,7 @@ bsock *bs_get(int fd)
     }
     s->refs++;
     s->st->users++; /* the stack stays while the call is inside */
+    world_call_begin();
     return s;
 }
 
@@ -58,6 +59,7 @@ void bs_put(bsock *s)
     bool last = --s->refs == 0 && s->closing;
     if (last)
         bs_destroy(s);
+    world_call_end();
     world_leave();
     world_unlock();
     errno = t_errno;
@@ -600,6 +602,7 @@ int braid_close(int fd)
     }
     if (last)
         bs_destroy(s);
+    world_call_end();
     world_leave();
     world_unlock();
     errno = t_errno;

@@ -199,7 +199,7 @@ void stack_free(bstack *st)
     world_assert_held();
     world_remove_stack(st);
     if (st->ep) {
-        stack_flush(st, braid_now_ns()); /* the last ABORTs / SHUTDOWNs */
+        stack_flush_now(st, braid_now_ns()); /* the last ABORTs / SHUTDOWNs */
         world_remove_stack(st);          /* (the flush may have queued it again) */
         braid_endpoint_free(st->ep);
     }

@@ -57,6 +57,7 @@ static struct {
     braid_io_pkt rx[BRAID_API_BATCH];
     bstack *flushq, *flushq_tail;
     bool flushing;
+    unsigned in_call; /* an application call holds the lock */
     bstack *dirty;
     unsigned waiters; /* calls polling the transports themselves */
     atomic_bool bg_pending;
@@ -650,6 +651,11 @@ static void run_flushq(uint64_t now)
         bg_kick(); /* left over: the background thread goes on */
 }
 
+/* Inside a call, what a stack has to send is queued and goes when the call
+ * leaves (world_leave) or waits: as Linux processes what arrives for a
+ * socket at release_sock(), after the call's own work. A message sent with
+ * an implicit setup is queued before the in-process handshake runs, as it
+ * is on Linux. */
 void stack_flush(bstack *st, uint64_t now)
 {
     world_assert_held();
@@ -657,7 +663,30 @@ void stack_flush(bstack *st, uint64_t now)
         return;
     flushq_add(st);
     stack_mark(st);
+    if (!W.in_call)
+        run_flushq(now);
+}
+
+void stack_flush_now(bstack *st, uint64_t now)
+{
+    world_assert_held();
+    if (!st->ep)
+        return;
+    flushq_add(st);
+    stack_mark(st);
     run_flushq(now);
+}
+
+void world_call_begin(void)
+{
+    world_assert_held();
+    W.in_call++;
+}
+
+void world_call_end(void)
+{
+    world_assert_held();
+    W.in_call--;
 }
 
 static uint64_t world_next_expiry(void)

@@ -66,9 +66,53 @@ static void test_return_values(void)
     braid_close(srv);
 }
 
+/* An implicit setup whose first message names a stream the peer does not
+ * grant: as Linux (sctp_stream_outq_migrate), the message comes back in a
+ * SEND_FAILED with the Invalid Stream Identifier cause (as on the wire) and
+ * SCTP_DATA_UNSENT, before COMM_UP (the streams are known from the INIT ACK). */
+static void test_implicit_setup_bad_stream(void)
+{
+    uint16_t up = free_udp_port(), ps = free_udp_port(), pc = free_udp_port();
+    int srv = one_to_many(ps, up, false);
+    struct sctp_initmsg im;
+    memset(&im, 0, sizeof im);
+    im.sinit_max_instreams = 3;
+    CHECK_EQ(braid_setsockopt(srv, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof im), 0);
+    CHECK_EQ(braid_listen(srv, 8), 0);
+    int c = one_to_many(pc, up, false);
+    struct sctp_event_subscribe ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sctp_association_event = 1;
+    ev.sctp_send_failure_event = 1;
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof ev), 0);
+    struct sockaddr_in to = loopback(ps);
+    CHECK_EQ(sctp_sendmsg(c, "stream 5", 8, (struct sockaddr *)&to, sizeof to, 0, 0, 5, 0, 0), 8);
+    union {
+        union sctp_notification n;
+        char b[512];
+    } u;
+    int fl = 0;
+    ssize_t n = sctp_recvmsg(c, u.b, sizeof u.b, NULL, NULL, NULL, &fl);
+    CHECK(n > 0 && (fl & MSG_NOTIFICATION));
+    CHECK_EQ(u.n.sn_header.sn_type, SCTP_SEND_FAILED);
+    CHECK_EQ(u.n.sn_send_failed.ssf_error, htons(1)); /* Invalid Stream Identifier */
+    CHECK_EQ(u.n.sn_send_failed.ssf_flags, SCTP_DATA_UNSENT);
+    CHECK_EQ(u.n.sn_send_failed.ssf_info.sinfo_stream, 5);
+    CHECK_EQ(n, (ssize_t)(sizeof(struct sctp_send_failed) + 8));
+    fl = 0;
+    n = sctp_recvmsg(c, u.b, sizeof u.b, NULL, NULL, NULL, &fl);
+    CHECK(n > 0 && (fl & MSG_NOTIFICATION));
+    CHECK_EQ(u.n.sn_header.sn_type, SCTP_ASSOC_CHANGE);
+    CHECK_EQ(u.n.sn_assoc_change.sac_state, SCTP_COMM_UP);
+    CHECK_EQ(u.n.sn_assoc_change.sac_outbound_streams, 3);
+    braid_close(c);
+    braid_close(srv);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     RUN_ISOLATED(test_return_values);
+    RUN_ISOLATED(test_implicit_setup_bad_stream);
     return CHECK_REPORT();
 }

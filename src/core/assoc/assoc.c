@@ -10,6 +10,7 @@
 
 typedef struct fail_ctx {
     braid_assoc *a;
+    uint16_t cause; /* why, as an error cause code (0: none given) */
 } fail_ctx;
 static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent);
 
@@ -213,7 +214,9 @@ int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32
     if (a->outq.ring && a->outq.base == my_tsn && a->outq.next == my_tsn) {
         /* made at connect time with what we asked for: trim to what was
          * negotiated, handing back messages on streams that do not exist */
-        fail_ctx fc = {a};
+        /* as Linux (sctp_stream_outq_migrate): each is failed with the
+         * Invalid Stream Identifier cause (RFC 9260 §3.3.10.1) */
+        fail_ctx fc = {a, BRAID_CAUSE_INVALID_STREAM};
         braid_outq_limit_streams(&a->outq, out_streams, send_failed_cb, &fc);
     } else {
         braid_outq_free(&a->outq, NULL, NULL);
@@ -287,6 +290,7 @@ static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent)
     if (!ev)
         return;
     ev->u.send_failed.sent = sent;
+    ev->u.send_failed.error = ((fail_ctx *)arg)->cause;
     ev->u.send_failed.info.sid = m->sid;
     ev->u.send_failed.info.ppid = m->ppid;
     ev->u.send_failed.info.flags = m->flags;
@@ -317,7 +321,7 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
         ev->u.assoc_change.info_len = (uint16_t)info_len;
         ev->u.assoc_change.peer_abort = a->peer_aborted;
     }
-    fail_ctx fc = {a};
+    fail_ctx fc = {a, 0};
     braid_outq_free(&a->outq, send_failed_cb, &fc);
     rx_close_keep_data(a);
     a->state = BRAID_STATE_CLOSED;
@@ -330,7 +334,7 @@ void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_
 
 void braid_assoc_fail_pending(braid_assoc *a)
 {
-    fail_ctx fc = {a};
+    fail_ctx fc = {a, 0};
     braid_outq_free(&a->outq, send_failed_cb, &fc);
     if (!a->rx_init)
         return;
