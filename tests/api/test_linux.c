@@ -323,6 +323,8 @@ static void test_recvnxtinfo(void)
     int on = 1;
     CHECK_EQ(braid_setsockopt(a, IPPROTO_SCTP, SCTP_RECVNXTINFO, &on, sizeof on), 0);
     CHECK_EQ(braid_setsockopt(a, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof on), 0);
+    /* no Nagle: all three are sent at once (sctp_packet_can_append_data) */
+    CHECK_EQ(braid_setsockopt(c, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof on), 0);
     CHECK_EQ(sctp_sendmsg(c, "first", 5, NULL, 0, htonl(11), 0, 0, 0, 0), 5);
     CHECK_EQ(sctp_sendmsg(c, "second!", 7, NULL, 0, htonl(22), 0, 1, 0, 0), 7);
     CHECK_EQ(sctp_sendmsg(c, "third msg", 9, NULL, 0, htonl(33), 0, 2, 0, 0), 9);
