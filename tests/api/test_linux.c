@@ -6,6 +6,8 @@
 #include "api_proc.h"
 #include "check.h"
 
+#include <pthread.h>
+
 #define EXPECT_ERR(call, err)                                                                      \
     do {                                                                                           \
         errno = 0;                                                                                 \
@@ -448,7 +450,17 @@ static void test_authkey_no_auth(void)
 }
 
 /* ---- 9: errno untouched on success ----
- * Linux (and POSIX): a system call that succeeds does not write errno. */
+ * Linux (and POSIX): a system call that succeeds does not write errno --
+ * also one that had to wait for its data first. */
+static void *send_later(void *arg)
+{
+    int fd = *(int *)arg;
+    usleep(200000);
+    errno = 0;
+    braid_send(fd, "late", 4, MSG_NOSIGNAL);
+    return NULL;
+}
+
 static void test_errno_untouched(void)
 {
     uint16_t up = free_udp_port(), ps = free_udp_port();
@@ -469,12 +481,19 @@ static void test_errno_untouched(void)
     int fl = 0;
     CHECK_EQ(sctp_recvmsg(c, buf, sizeof buf, NULL, NULL, NULL, &fl), 4);
     CHECK_EQ(errno, 12345);
-    /* blocking recv that finds nothing yet is not "success" until data
-     * arrives; a non-blocking one right after a send is */
     CHECK_EQ(braid_send(c, "d", 1, 0), 1);
     errno = 12345;
     CHECK_EQ(braid_recv(a, buf, sizeof buf, MSG_DONTWAIT), 1);
     CHECK_EQ(errno, 12345);
+    /* a blocking recv that waits for the data (sent by another thread) */
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, send_later, &c), 0);
+    errno = 12345;
+    uint64_t t0 = now_ms();
+    CHECK_EQ(braid_recv(a, buf, sizeof buf, 0), 4);
+    CHECK_EQ(errno, 12345);
+    CHECK(now_ms() - t0 >= 100); /* it did wait */
+    pthread_join(th, NULL);
     braid_close(c);
     braid_close(a);
     braid_close(l);
