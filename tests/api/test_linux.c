@@ -69,8 +69,8 @@ static ssize_t rcv_type(int fd, void *buf, size_t cap, int rflags, int *mflags, 
     struct iovec iov = {buf, cap};
     union {
         struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) + CMSG_SPACE(sizeof(struct sctp_rcvinfo)) +
-               CMSG_SPACE(sizeof(struct sctp_nxtinfo))];
+        char b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) +
+               CMSG_SPACE(sizeof(struct sctp_rcvinfo)) + CMSG_SPACE(sizeof(struct sctp_nxtinfo))];
     } cb;
     struct msghdr m;
     memset(&m, 0, sizeof m);
