@@ -37,10 +37,12 @@ fuzz-build: setup
 	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBRAID_FUZZ=ON
 	cmake --build $(FUZZ_BUILD)
 
-# Every test: unit, vectors/tshark, fuzz corpus replay and a short libFuzzer
-# run of each target.
+# Every test: unit, api, interop, vectors/tshark, fuzz corpus replay and a
+# short libFuzzer run of each target, then Linux's own API test suite
+# (check-lksctp).
 check: fuzz-build build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
+	tests/lksctp/run.sh $(BUILD)
 
 # Linux's lksctp-tools func_tests (Debian 12 source package, fetched through a
 # private apt state into $(BUILD)/lksctp) built unchanged against braid, each
