@@ -974,9 +974,10 @@ uint64_t braid_assoc_next_expiry(const braid_assoc *a)
     return t;
 }
 
-static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
+void braid_assoc_dest_check(braid_assoc *a, unsigned idx)
 {
     braid_endpoint *ep = a->ep;
+    braid_dest *d = &a->dests[idx];
     /* §8.2: beyond Path.Max.Retrans the destination is INACTIVE */
     if (d->active && d->error_count > d->pp.path_max_retrans) {
         d->active = false;
@@ -1051,7 +1052,7 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     if (probing)
         return;
     d->error_count++;
-    dest_failed_check(a, d, i);
+    braid_assoc_dest_check(a, i);
     if (assoc_error(a))
         return;
     (void)now;
@@ -1068,7 +1069,7 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         d->error_count++;
         braid_rtt_backoff(&d->rtt);
         braid_assoc_note_rto(a, i);
-        dest_failed_check(a, d, i);
+        braid_assoc_dest_check(a, i);
         /* a probe of an address never confirmed (§5.4) says nothing about
          * the association: a peer listing an address we cannot reach must
          * not end an association that works over its other ones */

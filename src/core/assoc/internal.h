@@ -55,6 +55,7 @@ typedef struct braid_dest {
     uint8_t hb_ack_len;
     uint8_t hb_ack_info[BRAID_HB_INFO_MAX];
     braid_path_params pp; /* heartbeat, delayed SACK, Path.Max.Retrans, PMTU of the path */
+    uint64_t icmp_at;     /* an ICMP unreachable counts again from here (icmp.c) */
 } braid_dest;
 
 /* Control chunks owed to the peer, generated when a packet is built. */
@@ -234,6 +235,10 @@ void braid_assoc_on_data_sent(braid_assoc *a, unsigned dest, uint64_t now);
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a);
 /* SHUTDOWN-PENDING / -RECEIVED: move on once all our data is acknowledged. */
 void braid_assoc_check_shutdown(braid_assoc *a, uint64_t now);
+
+/* Marks the destination INACTIVE once its error count passes
+ * Path.Max.Retrans (§8.2), with the event and a new primary. */
+void braid_assoc_dest_check(braid_assoc *a, unsigned idx);
 
 /* handshake.c */
 int braid_hs_send_init(braid_assoc *a, uint64_t now);
