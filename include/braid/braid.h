@@ -105,6 +105,19 @@ typedef struct braid_hooks {
      * all the endpoints of the caller, as RFC 6458 ids are unique in a
      * system; NULL: each endpoint counts its own from BRAID_ASSOC_ID_FIRST. */
     uint32_t (*assoc_id)(void *user);
+    /* Optional, for endpoints with no local address in their settings (bound
+     * to the wildcard). host_addrs: the host's addresses (at most max into
+     * out; the count). With it, such an endpoint lists in its INIT and INIT
+     * ACK the addresses in scope for the peer (RFC 9260 §5.1.2, Linux's
+     * rules: an address of the peer's family whose scope (loopback, link,
+     * private, global) is no narrower than the peer's; no IPv6 link-local
+     * ones), and each path's packets leave from one of them. route_src: the
+     * source the host's routing picks for remote (0, or <0 without a route):
+     * the first INIT's source and each path's preferred one. NULL: the
+     * addresses are left out (the peer uses the packets' source) and the
+     * host picks each packet's source. */
+    unsigned (*host_addrs)(void *user, braid_addr *out, unsigned max);
+    int (*route_src)(void *user, const braid_addr *remote, braid_addr *src);
 } braid_hooks;
 
 typedef struct braid_settings {

@@ -219,8 +219,10 @@ uint64_t braid_wall_ns(void);
 /*
  * Hooks for real programs: malloc/free; OpenSSL RAND_bytes for randomness
  * (falling back to getrandom and /dev/urandom, never aborting); HMAC-SHA256
- * for the cookie MAC; and, when $BRAID_LOG is set (and not "0"), a log sink
- * writing one line per call to stderr.
+ * for the cookie MAC; the host's addresses and route sources
+ * (braid_io_host_addrs, braid_io_route_src) for wildcard-bound endpoints;
+ * and, when $BRAID_LOG is set (and not "0"), a log sink writing one line
+ * per call to stderr.
  */
 void braid_hooks_default(braid_hooks *h);
 

@@ -160,10 +160,19 @@ int braid_assoc_add_dest(braid_assoc *a, const braid_addr *addr, bool confirmed)
         return i;
     if (a->n_dests == BRAID_MAX_ADDRS)
         return BRAID_ERR_LIMIT;
+    unsigned local_idx = pick_local(ep, addr);
+    if (a->n_laddrs) {
+        /* wildcard-bound: a source among the announced ones (laddr.c);
+         * an address of a family we announced none of is left unused */
+        int l = braid_laddr_for(a, addr);
+        if (l < 0)
+            return BRAID_ERR_INVAL;
+        local_idx = (unsigned)l;
+    }
     braid_dest *d = &a->dests[a->n_dests];
     memset(d, 0, sizeof *d);
     d->addr = *addr;
-    d->local_idx = pick_local(ep, addr);
+    d->local_idx = local_idx;
     d->active = true;
     d->confirmed = confirmed;
     d->pp = a->pp;
@@ -180,7 +189,9 @@ void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
     const braid_endpoint *ep = a->ep;
     memset(p, 0, sizeof *p);
     p->remote = a->dests[d].addr;
-    if (ep->cfg.n_local_addrs)
+    if (a->n_laddrs)
+        p->local = a->laddrs[a->dests[d].local_idx];
+    else if (ep->cfg.n_local_addrs)
         p->local = ep->cfg.local_addrs[a->dests[d].local_idx];
 }
 
@@ -878,6 +889,12 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
         for (unsigned i = 0; i < ep->cfg.n_local_addrs; i++)
             if (braid_addr_equal_ip(&ep->cfg.local_addrs[i], &path->local))
                 a->dests[d].local_idx = i;
+        /* wildcard-bound: only an address we announced (laddr.c) */
+        for (unsigned i = 0; i < a->n_laddrs; i++)
+            if (braid_addr_equal_ip(&a->laddrs[i], &path->local)) {
+                a->dests[d].local_idx = i;
+                a->laddrs[i].udp_port = path->local.udp_port;
+            }
     }
     braid_chunk_iter_init_bare(&it, chunks, len);
     while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
