@@ -141,7 +141,8 @@ void braid_io_get_stats(const braid_io *io, braid_io_stats *st);
  * quoting the packet: the first INIT of an association to an unroutable
  * address reaches its association. Raw IP and INPROC report nothing.
  */
-#define BRAID_IO_ERR_QUOTE 64 /* quoted bytes kept: the common header and the first chunk's start */
+#define BRAID_IO_ERR_QUOTE 64 /* quoted bytes kept: the common header and the first chunk's start  \
+                               */
 #define BRAID_IO_ERR_QUEUE 64 /* reports kept until read (then the oldest go: errors_lost) */
 
 typedef enum braid_io_err_origin {

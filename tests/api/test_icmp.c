@@ -69,7 +69,8 @@ static void test_refused_by_icmp(void)
         s6.sin6_family = AF_INET6;
         s6.sin6_port = htons(5000);
         s6.sin6_addr = in6addr_loopback;
-        const struct sockaddr *to = fam == AF_INET ? (struct sockaddr *)&sa : (struct sockaddr *)&s6;
+        const struct sockaddr *to =
+            fam == AF_INET ? (struct sockaddr *)&sa : (struct sockaddr *)&s6;
         socklen_t tl = fam == AF_INET ? sizeof sa : sizeof s6;
         uint64_t us = 0;
         int e = nb ? connect_nonblocking(c, to, tl, &us) : connect_blocking(c, to, tl, &us);
@@ -181,7 +182,8 @@ static void test_unreachable_route(void)
     int c = braid_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
     uint64_t us = 0;
     int e = connect_blocking(c, (struct sockaddr *)&sa, sizeof sa, &us);
-    printf("  connect over an unreachable route: %s in %.3f ms\n", strerror(e), (double)us / 1000.0);
+    printf("  connect over an unreachable route: %s in %.3f ms\n", strerror(e),
+           (double)us / 1000.0);
     CHECK_EQ(e, EHOSTUNREACH);
     CHECK(us < 1000000u);
     braid_close(c);

@@ -21,8 +21,8 @@ static braid_addr A(const char *s)
     return a;
 }
 
-static const char *host_a[] = {"127.0.0.1",   "10.0.0.1", "10.0.0.2", "192.0.2.5", "169.254.1.1",
-                               "fe80::1",     "::1",      "2001:db8::1", "224.0.0.1", "0.0.0.0"};
+static const char *host_a[] = {"127.0.0.1", "10.0.0.1", "10.0.0.2",    "192.0.2.5", "169.254.1.1",
+                               "fe80::1",   "::1",      "2001:db8::1", "224.0.0.1", "0.0.0.0"};
 static const char *host_b[] = {"127.0.0.1", "10.0.0.9", "10.0.0.10", "2001:db8::9"};
 
 typedef struct host {
@@ -54,9 +54,18 @@ static int h_route(void *u, const braid_addr *remote, braid_addr *src)
     return src->family == remote->family ? 0 : -1;
 }
 
-static void *h_alloc(void *u, size_t n) { return t_alloc(&((host *)u)->e, n); }
-static void h_free(void *u, void *p, size_t n) { t_free(&((host *)u)->e, p, n); }
-static void h_random(void *u, uint8_t *o, size_t n) { t_random(&((host *)u)->e, o, n); }
+static void *h_alloc(void *u, size_t n)
+{
+    return t_alloc(&((host *)u)->e, n);
+}
+static void h_free(void *u, void *p, size_t n)
+{
+    t_free(&((host *)u)->e, p, n);
+}
+static void h_random(void *u, uint8_t *o, size_t n)
+{
+    t_random(&((host *)u)->e, o, n);
+}
 
 static braid_endpoint *mk(host *h, uint16_t port, const char **addrs, unsigned n, const char *route)
 {
