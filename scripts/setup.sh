@@ -3,7 +3,8 @@
 # benchmarks need, only those missing. Idempotent and non-interactive.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config python3 clang libclang-rt-14-dev
-      libssl-dev libpcap-dev tshark libusrsctp-dev libsctp-dev valgrind iproute2)
+      libssl-dev libpcap-dev tshark libusrsctp-dev libusrsctp-examples libsctp-dev valgrind
+      iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

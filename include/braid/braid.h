@@ -105,6 +105,19 @@ typedef struct braid_hooks {
      * all the endpoints of the caller, as RFC 6458 ids are unique in a
      * system; NULL: each endpoint counts its own from BRAID_ASSOC_ID_FIRST. */
     uint32_t (*assoc_id)(void *user);
+    /* Optional, for endpoints with no local address in their settings (bound
+     * to the wildcard). host_addrs: the host's addresses (at most max into
+     * out; the count). With it, such an endpoint lists in its INIT and INIT
+     * ACK the addresses in scope for the peer (RFC 9260 §5.1.2, Linux's
+     * rules: an address of the peer's family whose scope (loopback, link,
+     * private, global) is no narrower than the peer's; no IPv6 link-local
+     * ones), and each path's packets leave from one of them. route_src: the
+     * source the host's routing picks for remote (0, or <0 without a route):
+     * the first INIT's source and each path's preferred one. NULL: the
+     * addresses are left out (the peer uses the packets' source) and the
+     * host picks each packet's source. */
+    unsigned (*host_addrs)(void *user, braid_addr *out, unsigned max);
+    int (*route_src)(void *user, const braid_addr *remote, braid_addr *src);
 } braid_hooks;
 
 typedef struct braid_settings {
@@ -385,6 +398,50 @@ int braid_assoc_stats_get(braid_endpoint *ep, braid_assoc_id id, braid_assoc_sta
  * BRAID_ERR_NOTFOUND where braid_assoc_status_get would say so. */
 int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id);
 
+/* ---- ICMP (RFC 9260 Appendix C, RFC 6951 §5.5) ---- */
+
+/* What an ICMP message (or the host refusing a send) says about a packet
+ * we sent; the caller maps ICMP types and codes to these. */
+typedef enum braid_icmp_kind {
+    /* Destination Unreachable (no route, host, administratively
+     * prohibited), Time Exceeded, a send refused for want of a route:
+     * Appendix C ICMP9 */
+    BRAID_ICMP_UNREACH = 1,
+    /* Protocol Unreachable, ICMPv6 Parameter Problem "Unrecognized Next
+     * Header"; over UDP encapsulation Port Unreachable (RFC 6951 §5.5 maps
+     * it to these): Appendix C ICMP8 */
+    BRAID_ICMP_PROTO_UNREACH = 2,
+    /* Fragmentation Needed / Packet Too Big: Appendix C ICMP7, mtu below */
+    BRAID_ICMP_FRAG_NEEDED = 3,
+} braid_icmp_kind;
+
+typedef struct braid_icmp {
+    braid_icmp_kind kind;
+    uint32_t mtu; /* FRAG_NEEDED: the largest SCTP packet the path takes (IP and UDP
+                   * headers excluded) */
+} braid_icmp;
+
+/*
+ * An ICMP message about a packet of ours. path->remote is the quoted
+ * packet's destination (address and UDP port), quoted/len the packet as
+ * quoted, from its SCTP common header. The association is found by the
+ * quoted ports and the destination (ICMP5), the quoted verification tag
+ * checked (ICMP6: the peer's tag, or 0 with an INIT whose Initiate Tag is
+ * ours). Then: in COOKIE-WAIT an unreachable (or protocol unreachable)
+ * destination ends the attempt, as Linux's sctp_sf_cookie_wait_icmp_abort
+ * (another active destination, if any, gets the INIT instead); otherwise an
+ * unreachable destination counts one error on its path, at most one per
+ * RTO (ICMP9); FRAG_NEEDED lowers the path's PMTU (ICMP7).
+ *
+ * Returns the id of the association whose setup ended (its ASSOC_CHANGE
+ * CANT_STR_ASSOC is queued), 0 when the message was taken otherwise, or a
+ * negative error when it was discarded (counted in icmp_dropped):
+ * BRAID_ERR_TRUNCATED (too few bytes quoted), BRAID_ERR_NOTFOUND (no such
+ * association), BRAID_ERR_STATE (tag mismatch).
+ */
+int braid_endpoint_icmp(braid_endpoint *ep, const braid_path *path, const braid_icmp *icmp,
+                        const uint8_t *quoted, size_t len, uint64_t now);
+
 /* Counters: every discard is named. */
 typedef struct braid_counters {
     uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
@@ -404,6 +461,8 @@ typedef struct braid_counters {
     uint64_t drop_stale_sack; /* SACK older than the cum ack point (RFC 9260 §6.2.1 D i) */
     uint64_t drop_bad_hb_ack; /* HEARTBEAT ACK not answering our outstanding HEARTBEAT */
     uint64_t drop_event_full; /* notification not queued: max_events reached */
+    uint64_t icmp_in;         /* ICMP messages taken (braid_endpoint_icmp) */
+    uint64_t icmp_dropped;    /* ICMP messages discarded: unknown association, bad tag, short */
 } braid_counters;
 
 void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c);

@@ -40,6 +40,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "internal.h"
 
 /* Stack flushes one call may run for in-process delivery before the rest
@@ -213,6 +214,14 @@ static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, boo
      * port, so it is refused. A raw socket sees every SCTP packet of the
      * host, which another process may serve: silence. */
     return first ? first : udp ? W.refuser : NULL;
+}
+
+bstack *world_sender(uint16_t port, const braid_addr *peer, uint16_t peer_port)
+{
+    for (bstack *st = W.ports[port]; st; st = st->port_next)
+        if (st->ep && braid_find_assoc(st->ep, peer, peer_port))
+            return st;
+    return NULL;
 }
 
 /* ---- local addresses: where in-process delivery applies ---- */
@@ -646,6 +655,7 @@ static void run_flushq(uint64_t now)
         flush_one(st, now);
     }
     send_all();
+    world_icmp(W.trans, now); /* sends refused at once (no route) */
     W.flushing = false;
     if (W.flushq)
         bg_kick(); /* left over: the background thread goes on */
@@ -732,6 +742,7 @@ static void pump_input(uint64_t now)
                 break;
         }
     }
+    world_icmp(W.trans, now); /* ICMP errors the receives found (icmp.c) */
 }
 
 void world_pump(uint64_t now)

@@ -132,6 +132,18 @@ static void h_log(void *user, const char *line)
     funlockfile(stderr);
 }
 
+static unsigned h_host_addrs(void *user, braid_addr *out, unsigned max)
+{
+    (void)user;
+    return braid_io_host_addrs(out, max);
+}
+
+static int h_route_src(void *user, const braid_addr *remote, braid_addr *src)
+{
+    (void)user;
+    return braid_io_route_src(remote, src);
+}
+
 void braid_hooks_default(braid_hooks *h)
 {
     memset(h, 0, sizeof *h);
@@ -142,5 +154,7 @@ void braid_hooks_default(braid_hooks *h)
     const char *e = getenv("BRAID_LOG");
     if (e && *e && strcmp(e, "0") != 0)
         h->log = h_log;
+    h->host_addrs = h_host_addrs;
+    h->route_src = h_route_src;
     h->user = NULL;
 }

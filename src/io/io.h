@@ -122,9 +122,60 @@ typedef struct braid_io_stats {
     uint64_t drop_trunc;  /* received datagram larger than its buffer, or bad IP header (raw) */
     uint64_t drop_queue;  /* INPROC: destination queue full or no such destination */
     uint64_t send_errors; /* packets the OS refused */
+    uint64_t errors_in;   /* error reports read (ICMP, local refusals: braid_io_recv_err) */
+    uint64_t errors_lost; /* error reports dropped: the queue was full */
 } braid_io_stats;
 
 void braid_io_get_stats(const braid_io *io, braid_io_stats *st);
+
+/*
+ * Errors the network or the host reports about packets we sent (RFC 9260
+ * Appendix C, RFC 6951 §5.5). The UDP sockets have IP_RECVERR /
+ * IPV6_RECVERR: the kernel queues every ICMP error about a datagram of
+ * ours, with the offender, the original destination and the quoted payload
+ * (for UDP encapsulation the SCTP packet itself, from its common header).
+ * The transport reads that queue (MSG_ERRQUEUE) whenever a receive or a
+ * send reports an error, and keeps the reports until braid_io_recv_err.
+ * A packet the OS refuses at once on send for want of a route (ENETUNREACH,
+ * EHOSTUNREACH, EHOSTDOWN, ENONET) is reported the same way, origin LOCAL,
+ * quoting the packet: the first INIT of an association to an unroutable
+ * address reaches its association. Raw IP and INPROC report nothing.
+ */
+#define BRAID_IO_ERR_QUOTE 64 /* quoted bytes kept: the common header and the first chunk's start  \
+                               */
+#define BRAID_IO_ERR_QUEUE 64 /* reports kept until read (then the oldest go: errors_lost) */
+
+typedef enum braid_io_err_origin {
+    BRAID_IO_ERR_LOCAL = 1, /* this host: a send refused (err), or EMSGSIZE with the MTU in info */
+    BRAID_IO_ERR_ICMP = 2,  /* an ICMPv4 message: type, code */
+    BRAID_IO_ERR_ICMP6 = 3, /* an ICMPv6 message: type, code */
+} braid_io_err_origin;
+
+typedef struct braid_io_err {
+    braid_path path;     /* remote: the packet's destination and UDP port; local: its source
+                          * when known (else family 0), with our UDP port */
+    braid_addr offender; /* the node that sent the ICMP message (family 0 for LOCAL) */
+    uint8_t origin;      /* braid_io_err_origin */
+    uint8_t type, code;  /* ICMP type and code */
+    int err;             /* the errno the kernel maps it to (positive: ECONNREFUSED, ...) */
+    uint32_t info;       /* Fragmentation Needed / Packet Too Big / EMSGSIZE: the MTU */
+    size_t len;          /* quoted bytes held in quoted (at most BRAID_IO_ERR_QUOTE) */
+    uint8_t quoted[BRAID_IO_ERR_QUOTE];
+} braid_io_err;
+
+/* Moves up to n error reports, oldest first, into errs; returns how many. */
+int braid_io_recv_err(braid_io *io, braid_io_err *errs, unsigned n);
+/* True when braid_io_recv_err has something (no system call). */
+bool braid_io_err_pending(const braid_io *io);
+
+/* The host's addresses (getifaddrs; interfaces that are up; cached for a
+ * second), at most max: the addresses a wildcard-bound endpoint announces
+ * (braid_hooks.host_addrs). Thread-safe. */
+unsigned braid_io_host_addrs(braid_addr *out, unsigned max);
+/* The source address the host's routing picks for remote (a connected UDP
+ * socket's name; cached for a second): 0, or a negative errno
+ * (-ENETUNREACH: no route). braid_hooks.route_src. Thread-safe. */
+int braid_io_route_src(const braid_addr *remote, braid_addr *src);
 
 /* SO_RCVBUF / SO_SNDBUF on the OS sockets (0: leave as is; INPROC: no-op). */
 int braid_io_set_bufs(braid_io *io, int rcvbuf, int sndbuf);
@@ -168,9 +219,11 @@ uint64_t braid_wall_ns(void);
 
 /*
  * Hooks for real programs: malloc/free; getrandom() for randomness (then
- * /dev/urandom, then OpenSSL RAND_bytes; never aborting); HMAC-SHA256
- * for the cookie MAC; and, when $BRAID_LOG is set (and not "0"), a log sink
- * writing one line per call to stderr.
+ * /dev/urandom, then OpenSSL RAND_bytes; never aborting); HMAC-SHA256 for
+ * the cookie MAC; the host's addresses and route sources
+ * (braid_io_host_addrs, braid_io_route_src) for wildcard-bound endpoints;
+ * and, when $BRAID_LOG is set (and not "0"), a log sink writing one line
+ * per call to stderr.
  */
 void braid_hooks_default(braid_hooks *h);
 
@@ -206,6 +259,8 @@ struct braid_io {
     struct braid_pcap *pcap;
     braid_io_inproc *inproc;
     braid_io_scratch *scratch;
+    braid_io_err *errq; /* error reports (BRAID_IO_ERR_QUEUE), allocated on first use */
+    unsigned errq_head, errq_count;
 };
 
 /* udp.c: UDP and RAW share the socket code. */
@@ -213,6 +268,13 @@ int braid_io_sock_open_(braid_io *io, const braid_addr *locals, unsigned n, uint
 void braid_io_sock_close_(braid_io *io);
 int braid_io_sock_recv_(braid_io *io, braid_io_pkt *pkts, unsigned n);
 int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n);
+
+/* errq.c: the transport's queue of error reports */
+void braid_io_errq_push_(braid_io *io, const braid_io_err *e);
+void braid_io_errq_free_(braid_io *io);
+/* udp.c: reads a socket's kernel error queue into the transport's; returns
+ * how many ICMP reports it read (LOCAL ones not counted). */
+unsigned braid_io_sock_drain_errq_(braid_io *io, braid_io_sock *s);
 
 /* raw.c */
 int braid_io_raw_socket_(int family);
@@ -233,6 +295,7 @@ int braid_io_inproc_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n);
  * out: true for sent packets. Only call with the pkts that really went. */
 void braid_io_trace_(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n);
 void braid_io_pcap_close_(braid_io *io);
+bool braid_io_tracing_(const braid_io *io); /* a pcap file is written */
 
 /* Records a detailed message for err (this thread) and returns err. */
 int braid_io_fail_(int err, const char *fmt, ...)

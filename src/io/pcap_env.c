@@ -100,6 +100,12 @@ static void write_all(braid_pcap *pc, const braid_io *io, bool out, const braid_
     braid_pcap_flush(pc);
 }
 
+bool braid_io_tracing_(const braid_io *io)
+{
+    pthread_once(&env_once, env_init);
+    return io->pcap || env_path[0];
+}
+
 void braid_io_trace_(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n)
 {
     pthread_once(&env_once, env_init);

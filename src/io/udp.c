@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <linux/errqueue.h>
 #include <netinet/udp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,6 +218,16 @@ static int sock_setup(braid_io *io, braid_io_sock *s, uint16_t port, bool v6only
     if (rc < 0)
         return braid_io_fail_(rc, "setsockopt on %s socket: %s", fam_name(s->family),
                               strerror(-rc));
+    if (!raw) {
+        /* ICMP errors about our datagrams to the error queue (RFC 9260
+         * Appendix C, RFC 6951 §5.5); IPv4 ones reaching a dual-stack
+         * socket follow IP_RECVERR. Best effort: without them, SCTP's
+         * timers still find an unreachable peer. */
+        if (s->family == 4 || s->dual)
+            set_int(fd, IPPROTO_IP, IP_RECVERR, 1);
+        if (s->family == 6)
+            set_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
+    }
     if (raw && braid_io_addr_is_any(&s->bound))
         return 0; /* a raw socket needs no bind */
     struct sockaddr_storage ss;
@@ -339,6 +350,118 @@ void braid_io_sock_close_(braid_io *io)
     io->scratch = NULL;
 }
 
+/* ---- the kernel's error queue (IP_RECVERR) ---- */
+
+static bool raw_any(const braid_io *io)
+{
+    return io->kind == BRAID_IO_RAW;
+}
+
+/* Errors after which the kernel error queue may hold reports (an ICMP
+ * error also sets the socket's pending error, which the next receive or
+ * send returns: its report is in the queue). */
+static bool errq_hint(int e)
+{
+    return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN ||
+           e == ENONET || e == EMSGSIZE || e == ENOPROTOOPT || e == EPROTO || e == EACCES ||
+           e == EPERM || e == ETIMEDOUT || e == EOPNOTSUPP || e == ENETDOWN;
+}
+
+unsigned braid_io_sock_drain_errq_(braid_io *io, braid_io_sock *s)
+{
+    unsigned icmp = 0;
+    /* bounded: what a burst left; the rest waits for the next look */
+    for (int i = 0; i < 4 * BRAID_IO_ERR_QUEUE; i++) {
+        braid_io_err e;
+        memset(&e, 0, sizeof e);
+        struct sockaddr_storage name;
+        union {
+            char buf[512];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {e.quoted, sizeof e.quoted};
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_name = &name;
+        mh.msg_namelen = sizeof name;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof ctl.buf;
+        ssize_t r = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        const struct sock_extended_err *ee = NULL;
+        struct sock_extended_err eebuf;
+        struct sockaddr_storage off;
+        memset(&off, 0, sizeof off);
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+            bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
+            bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if ((v4 || v6) && c->cmsg_len >= CMSG_LEN(sizeof eebuf)) {
+                memcpy(&eebuf, CMSG_DATA(c), sizeof eebuf);
+                ee = &eebuf;
+                /* SO_EE_OFFENDER: the sockaddr right after the structure */
+                size_t have = c->cmsg_len - CMSG_LEN(sizeof eebuf);
+                size_t want = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+                if (have >= want)
+                    memcpy(&off, CMSG_DATA(c) + sizeof eebuf, want);
+            }
+        }
+        if (!ee)
+            continue;
+        e.len = (size_t)r < sizeof e.quoted ? (size_t)r : sizeof e.quoted;
+        e.err = (int)ee->ee_errno;
+        e.type = ee->ee_type;
+        e.code = ee->ee_code;
+        e.info = ee->ee_info;
+        if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
+            e.origin = BRAID_IO_ERR_ICMP;
+        else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6)
+            e.origin = BRAID_IO_ERR_ICMP6;
+        else if (ee->ee_origin == SO_EE_ORIGIN_LOCAL)
+            e.origin = BRAID_IO_ERR_LOCAL;
+        else
+            continue; /* timestamps, zero-copy notices: not ours */
+        addr_from_sa(&e.path.remote, &name, mh.msg_namelen);
+        if (e.origin != BRAID_IO_ERR_LOCAL)
+            addr_from_sa(&e.offender, &off, sizeof off);
+        e.offender.udp_port = 0;
+        uint16_t lport = io->port;
+        if (!braid_io_addr_is_any(&s->bound)) {
+            e.path.local = s->bound;
+            e.path.local.udp_port = lport;
+        } else {
+            e.path.local.udp_port = lport;
+        }
+        if (e.origin != BRAID_IO_ERR_LOCAL)
+            icmp++;
+        braid_io_errq_push_(io, &e);
+    }
+    return icmp;
+}
+
+/* A packet the OS refused at once for want of a route: reported like an
+ * ICMP error (origin LOCAL), quoting the packet. */
+static void errq_local(braid_io *io, const braid_io_pkt *p, int e)
+{
+    if (!(e == ENETUNREACH || e == EHOSTUNREACH || e == EHOSTDOWN || e == ENONET))
+        return;
+    braid_io_err r;
+    memset(&r, 0, sizeof r);
+    r.origin = BRAID_IO_ERR_LOCAL;
+    r.err = e;
+    r.path = p->path;
+    r.path.local.udp_port = io->port;
+    r.len = p->len < sizeof r.quoted ? p->len : sizeof r.quoted;
+    if (r.len)
+        memcpy(r.quoted, p->data, r.len);
+    braid_io_errq_push_(io, &r);
+}
+
 /* ---- receive ---- */
 
 /* The local address from IP_PKTINFO / IPV6_PKTINFO, if present. */
@@ -387,6 +510,7 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
     braid_io_scratch *sc = io->scratch;
     bool raw4 = io->kind == BRAID_IO_RAW && s->family == 4;
     bool want_ctl = s->pktinfo || s->dual || s->gro;
+    bool errq_tried = false;
     unsigned out = 0;
     while (out < n) {
         unsigned base = out;
@@ -424,11 +548,18 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
             r = recvmmsg(s->fd, sc->rmsg, m, MSG_DONTWAIT, NULL);
         while (r < 0 && errno == EINTR);
         if (r < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            int e = errno;
+            if (e == EAGAIN || e == EWOULDBLOCK)
                 break;
+            if (!raw_any(io) && errq_hint(e) && !errq_tried) {
+                /* the socket's pending error: an ICMP report is queued */
+                errq_tried = true;
+                braid_io_sock_drain_errq_(io, s);
+                continue;
+            }
             if (out > 0)
                 break;
-            return braid_io_fail_(-errno, "recvmmsg: %s", strerror(errno));
+            return braid_io_fail_(-e, "recvmmsg: %s", strerror(e));
         }
         unsigned got = (unsigned)r;
         sc->rused = got;
@@ -579,6 +710,12 @@ static void fix_trace_src(const braid_io *io, const braid_io_sock *s, braid_io_p
     *t = *p;
     if (!braid_io_addr_is_any(&s->bound))
         t->path.local = s->bound;
+    else if (braid_io_addr_is_any(&t->path.local) && io->kind != BRAID_IO_RAW) {
+        /* the kernel picked the source: the one its routing gives */
+        braid_addr src;
+        if (braid_io_route_src(&t->path.remote, &src) == 0)
+            t->path.local = src;
+    }
     t->path.local.udp_port = io->port;
     if (t->path.local.family != t->path.remote.family) {
         /* unknown (or mismatched) source: the unspecified address */
@@ -596,8 +733,11 @@ static void account_sent(braid_io *io, const braid_io_sock *s, const braid_io_pk
     for (unsigned i = 0; i < n; i++) {
         io->st.pkts_out++;
         io->st.bytes_out += pkts[i].len;
-        fix_trace_src(io, s, &t[i], &pkts[i]);
     }
+    if (!braid_io_tracing_(io))
+        return;
+    for (unsigned i = 0; i < n; i++)
+        fix_trace_src(io, s, &t[i], &pkts[i]);
     braid_io_trace_(io, true, t, n);
 }
 
@@ -636,7 +776,7 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
 {
     braid_io_scratch *sc = io->scratch;
     bool raw = io->kind == BRAID_IO_RAW;
-    unsigned done = 0;
+    unsigned done = 0, retried = 0; /* retried: 1 + the packet sent again after a pending error */
     while (done < n) {
         braid_io_sock *s = sock_for(io, &pkts[done].path.remote);
         if (!s || (!pkts[done].data && pkts[done].len)) {
@@ -690,10 +830,22 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
         do
             r = sendmmsg(s->fd, sc->msg, m, MSG_DONTWAIT);
         while (r < 0 && errno == EINTR);
+        if (r >= 0 && (unsigned)r < m && !raw)
+            braid_io_sock_drain_errq_(io, s); /* a later message may have met an error */
         if (r < 0) {
             int e = errno;
             if (e == EAGAIN || e == EWOULDBLOCK || e == ENOMEM)
                 break;
+            if (!raw && !hard_error(e) && errq_hint(e)) {
+                /* An ICMP error about an earlier datagram is returned by the
+                 * next send (the socket's pending error) and this packet
+                 * did not leave: its reports are read and it goes again,
+                 * once. Otherwise the error is this packet's own. */
+                if (braid_io_sock_drain_errq_(io, s) > 0 && retried != done + 1) {
+                    retried = done + 1;
+                    continue;
+                }
+            }
             if (hard_error(e)) {
                 if (done > 0)
                     break;
@@ -708,6 +860,8 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
             }
             /* this packet is refused (EMSGSIZE, unreachable, bad source...) */
             braid_io_fail_(-e, "sendmmsg: packet dropped: %s", strerror(e));
+            if (!raw)
+                errq_local(io, &pkts[done], e);
             io->st.send_errors += sc->gcount[0];
             done += sc->gcount[0];
             continue;
@@ -768,6 +922,7 @@ void braid_io_close(braid_io *io)
     else
         braid_io_sock_close_(io);
     braid_io_pcap_close_(io);
+    braid_io_errq_free_(io);
     free(io);
 }
 

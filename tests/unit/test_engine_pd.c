@@ -15,8 +15,8 @@ static int pd_pair_init(pair *p, uint32_t seed, uint32_t rcvbuf_b, uint32_t sndb
     memset(p, 0, sizeof *p);
     p->ea.rng = 0x9e3779b97f4a7c15ull ^ seed;
     p->eb.rng = 0xdeadbeefcafef00dull ^ seed;
-    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL};
-    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL};
+    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL};
+    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL, NULL, NULL};
     braid_settings sa, sb;
     braid_settings_default(&sa);
     braid_settings_default(&sb);

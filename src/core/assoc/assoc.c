@@ -162,10 +162,19 @@ int braid_assoc_add_dest(braid_assoc *a, const braid_addr *addr, bool confirmed)
         return i;
     if (a->n_dests == BRAID_MAX_ADDRS)
         return BRAID_ERR_LIMIT;
+    unsigned local_idx = pick_local(ep, addr);
+    if (a->n_laddrs) {
+        /* wildcard-bound: a source among the announced ones (laddr.c);
+         * an address of a family we announced none of is left unused */
+        int l = braid_laddr_for(a, addr);
+        if (l < 0)
+            return BRAID_ERR_INVAL;
+        local_idx = (unsigned)l;
+    }
     braid_dest *d = &a->dests[a->n_dests];
     memset(d, 0, sizeof *d);
     d->addr = *addr;
-    d->local_idx = pick_local(ep, addr);
+    d->local_idx = local_idx;
     d->active = true;
     d->confirmed = confirmed;
     d->pp = a->pp;
@@ -182,7 +191,9 @@ void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
     const braid_endpoint *ep = a->ep;
     memset(p, 0, sizeof *p);
     p->remote = a->dests[d].addr;
-    if (ep->cfg.n_local_addrs)
+    if (a->n_laddrs)
+        p->local = a->laddrs[a->dests[d].local_idx];
+    else if (ep->cfg.n_local_addrs)
         p->local = ep->cfg.local_addrs[a->dests[d].local_idx];
 }
 
@@ -887,6 +898,12 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
         for (unsigned i = 0; i < ep->cfg.n_local_addrs; i++)
             if (braid_addr_equal_ip(&ep->cfg.local_addrs[i], &path->local))
                 a->dests[d].local_idx = i;
+        /* wildcard-bound: only an address we announced (laddr.c) */
+        for (unsigned i = 0; i < a->n_laddrs; i++)
+            if (braid_addr_equal_ip(&a->laddrs[i], &path->local)) {
+                a->dests[d].local_idx = i;
+                a->laddrs[i].udp_port = path->local.udp_port;
+            }
     }
     braid_chunk_iter_init_bare(&it, chunks, len);
     while (!a->freeing && braid_chunk_iter_next(&it, &v) > 0) {
@@ -986,9 +1003,10 @@ uint64_t braid_assoc_next_expiry(const braid_assoc *a)
     return t;
 }
 
-static void dest_failed_check(braid_assoc *a, braid_dest *d, unsigned idx)
+void braid_assoc_dest_check(braid_assoc *a, unsigned idx)
 {
     braid_endpoint *ep = a->ep;
+    braid_dest *d = &a->dests[idx];
     /* §8.2: beyond Path.Max.Retrans the destination is INACTIVE */
     if (d->active && d->error_count > d->pp.path_max_retrans) {
         d->active = false;
@@ -1063,7 +1081,7 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     if (probing)
         return;
     d->error_count++;
-    dest_failed_check(a, d, i);
+    braid_assoc_dest_check(a, i);
     if (assoc_error(a))
         return;
     (void)now;
@@ -1080,7 +1098,7 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
         d->error_count++;
         braid_rtt_backoff(&d->rtt);
         braid_assoc_note_rto(a, i);
-        dest_failed_check(a, d, i);
+        braid_assoc_dest_check(a, i);
         /* a probe of an address never confirmed (§5.4) says nothing about
          * the association: a peer listing an address we cannot reach must
          * not end an association that works over its other ones */

@@ -686,6 +686,14 @@ int braid_assoc_connect(braid_endpoint *ep, const braid_addr *peers, unsigned n_
             return rc;
         }
     }
+    if (!ep->cfg.n_local_addrs && ep->hooks.host_addrs) {
+        /* bound to the wildcard: the addresses to announce (§5.1.2), the
+         * INIT's source (the routing's choice) first (laddr.c) */
+        braid_addr src;
+        bool have = ep->hooks.route_src &&
+                    ep->hooks.route_src(ep->hooks.user, &peers[0], &src) == 0;
+        braid_laddr_setup(a, &peers[0], have ? &src : NULL);
+    }
     a->want_os = opts->outbound_streams ? opts->outbound_streams : ep->cfg.outbound_streams;
     a->want_mis =
         opts->max_inbound_streams ? opts->max_inbound_streams : ep->cfg.max_inbound_streams;

@@ -127,16 +127,23 @@ static bool cookie_decode(braid_endpoint *ep, const uint8_t *p, size_t len, cook
 /* ---- INIT / INIT ACK parameters ---- */
 
 /* Writes our address list and capabilities (RFC 9260 §3.3.2). */
-static void write_common_params(braid_endpoint *ep, braid_wr *w, uint32_t preservative_ms)
+static void write_common_params(braid_endpoint *ep, braid_wr *w, uint32_t preservative_ms,
+                                const braid_addr *addrs, unsigned n_addrs)
 {
     bool v4 = false, v6 = false;
+    /* our addresses: those bound, or for the wildcard those in scope for
+     * the peer (laddr.c) */
+    if (!n_addrs) {
+        addrs = ep->cfg.local_addrs;
+        n_addrs = ep->cfg.n_local_addrs;
+    }
     /* §5.1.2: with a single address, leave it out: the peer uses the source
      * address (this also survives NAT on the UDP encapsulation path). */
-    for (unsigned i = 0; i < ep->cfg.n_local_addrs; i++) {
-        const braid_addr *la = &ep->cfg.local_addrs[i];
+    for (unsigned i = 0; i < n_addrs; i++) {
+        const braid_addr *la = &addrs[i];
         v4 |= la->family == 4;
         v6 |= la->family == 6;
-        if (ep->cfg.n_local_addrs > 1)
+        if (n_addrs > 1)
             braid_tlv_write(w, la->family == 6 ? BRAID_PARAM_IPV6 : BRAID_PARAM_IPV4, la->ip,
                             la->family == 6 ? 16 : 4);
     }
@@ -297,7 +304,7 @@ size_t braid_hs_write_init(braid_assoc *a, braid_wr *w)
     braid_wr_u16(w, a->want_os);
     braid_wr_u16(w, a->want_mis);
     braid_wr_u32(w, a->initial_tsn_local);
-    write_common_params(ep, w, a->preservative_ms);
+    write_common_params(ep, w, a->preservative_ms, a->laddrs, a->n_laddrs);
     return braid_chunk_end(w, start) == 0 ? w->off - start : 0;
 }
 
@@ -338,7 +345,11 @@ static void send_init_ack(braid_endpoint *ep, const braid_path *path, const brai
     braid_wr_u16(w, mis);
     braid_wr_u32(w, ck->local_tsn);
     braid_tlv_write(w, BRAID_PARAM_STATE_COOKIE, cbuf, clen);
-    write_common_params(ep, w, 0);
+    /* wildcard-bound: the addresses in scope for the INIT's source, the
+     * one it reached first (the INIT ACK's source; laddr.c) */
+    braid_addr la[BRAID_MAX_ADDRS];
+    unsigned nla = braid_laddr_pick(ep, &path->remote, &path->local, la);
+    write_common_params(ep, w, 0, la, nla);
     /* RFC 9260 §3.2.2: the parameters the INIT asked to report go back in
      * the INIT ACK, each in an Unrecognized Parameter (§3.3.3.1.2) holding
      * it "complete with Parameter Type, Length, and Value fields". Those
@@ -638,6 +649,10 @@ static void send_stale_cookie(braid_endpoint *ep, const braid_path *path,
 /* Creates the TCB from a cookie (new association, or a restart in place). */
 static int tcb_from_cookie(braid_assoc *a, const cookie *ck, const braid_path *path, uint64_t now)
 {
+    /* wildcard-bound: the list our INIT ACK announced, made again from the
+     * same addresses (laddr.c) */
+    if (!a->ep->cfg.n_local_addrs)
+        braid_laddr_setup(a, &path->remote, &path->local);
     a->local_vtag = ck->local_tag;
     a->peer_vtag = ck->peer_tag;
     a->want_os = ck->out_streams;

@@ -56,6 +56,7 @@ typedef struct braid_dest {
     uint8_t hb_ack_len;
     uint8_t hb_ack_info[BRAID_HB_INFO_MAX];
     braid_path_params pp; /* heartbeat, delayed SACK, Path.Max.Retrans, PMTU of the path */
+    uint64_t icmp_at;     /* an ICMP unreachable counts again from here (icmp.c) */
 } braid_dest;
 
 /* Control chunks owed to the peer, generated when a packet is built. */
@@ -148,6 +149,11 @@ struct braid_assoc {
     bool freeing;      /* closed; freed after the last output */
     bool peer_aborted; /* ended by the peer's ABORT (reported in the event) */
 
+    /* the local addresses announced (wildcard-bound endpoints, laddr.c):
+     * dests' local_idx index these when n_laddrs > 0 */
+    braid_addr laddrs[BRAID_MAX_ADDRS];
+    unsigned n_laddrs;
+
     /* per association options (RFC 6458 §8) */
     braid_path_params pp; /* the association's own; paths added later start from it */
     uint32_t pmtu;        /* packet size: the smallest of the paths' (braid_assoc_sync_pmtu) */
@@ -237,6 +243,23 @@ void braid_assoc_on_data_sent(braid_assoc *a, unsigned dest, uint64_t now);
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a);
 /* SHUTDOWN-PENDING / -RECEIVED: move on once all our data is acknowledged. */
 void braid_assoc_check_shutdown(braid_assoc *a, uint64_t now);
+
+/* Marks the destination INACTIVE once its error count passes
+ * Path.Max.Retrans (§8.2), with the event and a new primary. */
+void braid_assoc_dest_check(braid_assoc *a, unsigned idx);
+
+/* laddr.c: wildcard-bound endpoints (no local address in the settings,
+ * hooks.host_addrs set). Fills out (BRAID_MAX_ADDRS) with the addresses to
+ * announce to a peer at peer (RFC 9260 §5.1.2, Linux's scope rules), first
+ * (the packet's local address, if known) first; the count (0: none). */
+unsigned braid_laddr_pick(braid_endpoint *ep, const braid_addr *peer, const braid_addr *first,
+                          braid_addr *out);
+/* The association's list (a->laddrs) for its peer at peer, first first,
+ * and every destination's source from it. */
+void braid_laddr_setup(braid_assoc *a, const braid_addr *peer, const braid_addr *first);
+/* The index in a->laddrs of the source for remote: the routing's choice if
+ * announced, else the first of remote's family; -1: none of that family. */
+int braid_laddr_for(braid_assoc *a, const braid_addr *remote);
 
 /* handshake.c */
 int braid_hs_send_init(braid_assoc *a, uint64_t now);
