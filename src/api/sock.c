@@ -44,11 +44,18 @@ bsock *bs_get(int fd)
     return s;
 }
 
+static bool g_exiting; /* exit() is closing the sockets (world lock) */
+
 static void bs_destroy(bsock *s)
 {
     note_free_all(s);
     close(s->inner);
-    close(s->fd);
+    /* At exit the application's descriptor stays open until the process is
+     * gone, as the kernel's do: other threads may still name it (a call
+     * that no longer finds it braid's goes to libc with it), and a number
+     * freed under them could name another file by then. */
+    if (!g_exiting)
+        close(s->fd);
     free(s);
 }
 
@@ -125,6 +132,9 @@ static void at_exit(void)
 {
     if (getpid() != g_pid)
         return;
+    world_lock();
+    g_exiting = true;
+    world_unlock();
     for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++)
         if (bs_is_braid(fd))
             braid_close(fd);

@@ -17,6 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -146,6 +147,13 @@ static int h_route_src(void *user, const braid_addr *remote, braid_addr *src)
 
 void braid_hooks_default(braid_hooks *h)
 {
+    /* Before our first RAND_bytes / HMAC: no OpenSSL exit handler. exit()
+     * runs atexit handlers in the calling thread while braid's background
+     * thread (and threads inside calls, whose sockets braid's own exit
+     * handler closes) go on using OpenSSL; its cleanup would free locks and
+     * tables under them. The process's end frees that memory anyway. (When
+     * the program itself initialised OpenSSL first, its choice stands.) */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     memset(h, 0, sizeof *h);
     h->alloc = h_alloc;
     h->free = h_free;
