@@ -503,16 +503,9 @@ int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_inf
     return 0;
 }
 
-/* Copies the next message piece of association a; BRAID_ERR_AGAIN if none. */
-static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, void *buf,
-                     size_t cap)
+/* What a read of message m of association a reports about it. */
+static void msg_info(const braid_assoc *a, const braid_rx_msg *m, braid_recv_info *info)
 {
-    if (!a->rx_init)
-        return BRAID_ERR_AGAIN;
-    braid_rx_msg *m = braid_reasm_peek(&a->reasm);
-    if (!m)
-        return BRAID_ERR_AGAIN;
-    uint32_t before = braid_assoc_local_rwnd(a);
     memset(info, 0, sizeof *info);
     info->assoc = a->id;
     info->sid = m->sid;
@@ -523,6 +516,19 @@ static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, 
     info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
     info->context = a->rcv_context;
     info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+}
+
+/* Copies the next message piece of association a; BRAID_ERR_AGAIN if none. */
+static int recv_from(braid_endpoint *ep, braid_assoc *a, braid_recv_info *info, void *buf,
+                     size_t cap)
+{
+    if (!a->rx_init)
+        return BRAID_ERR_AGAIN;
+    braid_rx_msg *m = braid_reasm_peek(&a->reasm);
+    if (!m)
+        return BRAID_ERR_AGAIN;
+    uint32_t before = braid_assoc_local_rwnd(a);
+    msg_info(a, m, info);
     size_t n = braid_rx_msg_read(m, buf, cap);
     if (braid_rx_msg_done(m)) {
         /* the read that returns a message's last byte ends the record
@@ -580,15 +586,7 @@ int braid_assoc_peek(braid_endpoint *ep, braid_assoc_id id, braid_recv_info *inf
     braid_rx_msg *m = a->rx_init ? braid_reasm_peek(&a->reasm) : NULL;
     if (!m)
         return BRAID_ERR_AGAIN;
-    memset(info, 0, sizeof *info);
-    info->assoc = a->id;
-    info->sid = m->sid;
-    info->ssn = m->ssn;
-    info->mid = m->mid;
-    info->tsn = m->tsn;
-    info->ppid = m->ppid;
-    info->cumtsn = braid_tsnmap_cum(&a->tsnmap);
-    info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+    msg_info(a, m, info);
     size_t n = braid_rx_msg_peek(m, buf, cap);
     if (!m->partial && m->read_off + n == m->len)
         info->flags |= BRAID_RECV_EOR;
@@ -604,14 +602,7 @@ int braid_assoc_next_msg(const braid_endpoint *ep, braid_assoc_id id, braid_recv
     braid_rx_msg *m = a->rx_init ? braid_reasm_peek(&a->reasm) : NULL;
     if (!m)
         return BRAID_ERR_AGAIN;
-    memset(info, 0, sizeof *info);
-    info->assoc = a->id;
-    info->sid = m->sid;
-    info->ssn = m->ssn;
-    info->mid = m->mid;
-    info->tsn = m->tsn;
-    info->ppid = m->ppid;
-    info->flags = m->unordered ? BRAID_RECV_UNORDERED : 0;
+    msg_info(a, m, info);
     if (!m->partial)
         info->flags |= BRAID_RECV_EOR; /* complete: all of it is here */
     *len = (uint32_t)(m->len - m->read_off);
