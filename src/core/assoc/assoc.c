@@ -187,11 +187,22 @@ void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
 
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a)
 {
-    /* RFC 9260 §6.2: what is held counts against the buffer, each chunk
-     * as at least BRAID_RX_MIN_CHARGE bytes (its record costs memory too) */
-    size_t held = a->rx_init ? braid_reasm_charge(&a->reasm) : 0;
-    uint32_t buf = a->ep->cfg.rcvbuf;
-    return held >= buf ? 0 : (uint32_t)(buf - held);
+    /* RFC 9260 §6.2: what is held counts against the buffer, by the two
+     * counts data_fits takes DATA by: the payload, up to the buffer (as the
+     * sender counts our window, §6.2.1 B, and as Linux's rwnd counts), and
+     * the memory, each chunk as at least BRAID_RX_MIN_CHARGE bytes, up to
+     * twice the buffer (Linux: sk_rcvbuf, twice SO_RCVBUF, against rwnd's
+     * half). The window offered is the smaller room, the memory's less half a
+     * buffer kept for what small chunks sent into the window cost beyond
+     * their bytes: tiny chunks close it early, a small message held barely
+     * narrows it (as on Linux). */
+    size_t bytes = a->rx_init ? braid_reasm_bytes(&a->reasm) : 0;
+    size_t charge = a->rx_init ? braid_reasm_charge(&a->reasm) : 0;
+    size_t buf = a->ep->cfg.rcvbuf;
+    size_t room = bytes >= buf ? 0 : buf - bytes;
+    size_t mem = buf + buf / 2;
+    size_t mem_room = charge >= mem ? 0 : mem - charge;
+    return (uint32_t)(room < mem_room ? room : mem_room);
 }
 
 int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32_t peer_rwnd,
