@@ -143,7 +143,7 @@ static void api_call(pair *p, input *in, braid_assoc_id ida)
     braid_endpoint *ep = take8(in) & 1 ? p->b : p->a;
     braid_assoc_id id = ep == p->a ? ida : 3; /* B's first association id */
     uint8_t buf[3000];
-    braid_send_info si = {(uint16_t)(take8(in) % 6), take32(in), take8(in) & 1, 0};
+    braid_send_info si = {(uint16_t)(take8(in) % 6), take32(in), take8(in) & 1, 0, 0};
     switch (take8(in) % 6) {
     case 0: {
         size_t len = 1 + take16(in) % sizeof buf;
@@ -219,7 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pump(&p, rounds[start]);
     uint8_t msg[4000];
     memset(msg, 7, sizeof msg);
-    braid_send_info si = {1, 9, 0, 0};
+    braid_send_info si = {1, 9, 0, 0, 0};
     if (start >= 3) /* data in flight */
         for (int i = 0; i < 6; i++)
             braid_assoc_send(p.a, ida, &si, msg, sizeof msg, p.now);

@@ -218,6 +218,12 @@ typedef struct braid_send_info {
     uint32_t ppid;
     uint32_t flags;   /* BRAID_SEND_* */
     uint32_t context; /* handed back in send-failed events */
+    /* Lifetime (RFC 6458 §5.3.2 sinfo_timetolive), from the send call; 0:
+     * none. A message not yet sent at all when it runs out is dropped and
+     * handed back in SEND_FAILED events, one per fragment (sent 0, error 0,
+     * as Linux); one already (partly) sent stays reliable, PR-SCTP (RFC
+     * 3758) not being negotiated. */
+    uint64_t lifetime_ns;
 } braid_send_info;
 
 /* Queues one message (copied). BRAID_ERR_AGAIN when the send buffer is full,
@@ -521,6 +527,10 @@ typedef struct braid_event {
         struct {
             int sent; /* 1: some of it was transmitted */
             uint32_t error;
+            /* DATA chunk flags of the piece handed back (RFC 9260 §3.3.1:
+             * E 1, B 2, U 4): B|E for a whole message; an expired one comes
+             * in fragment-sized pieces, B on the first, E on the last */
+            uint8_t chunk_flags;
             braid_send_info info;
             uint8_t *data; /* undelivered message, owned by the event; */
             size_t len;    /* freed by braid_event_release() */

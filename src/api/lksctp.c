@@ -386,8 +386,16 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
     if (iovcnt < 0 || (iovcnt && !iov) || addrcnt < 0)
         return fail(EINVAL);
     struct sctp_sndinfo snd;
-    bool have = false;
-    if (infotype == SCTP_SENDV_SNDINFO) {
+    struct sctp_prinfo pr;
+    bool have = false, have_pr = false;
+    if (infotype == SCTP_SENDV_PRINFO) { /* RFC 6458 §9.12: an SCTP_PRINFO cmsg */
+        if (!info || infolen < (socklen_t)sizeof pr)
+            return fail(EINVAL);
+        if (!uaccess_ok(info, sizeof pr))
+            return fail(EFAULT);
+        memcpy(&pr, info, sizeof pr);
+        have_pr = true;
+    } else if (infotype == SCTP_SENDV_SNDINFO) {
         if (!info || infolen < (socklen_t)sizeof snd)
             return fail(EINVAL);
         if (!uaccess_ok(info, sizeof snd))
@@ -405,13 +413,16 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
             snd = spa.sendv_sndinfo;
             have = true;
         }
-    } else if (infotype != SCTP_SENDV_NOINFO && infotype != SCTP_SENDV_PRINFO &&
-               infotype != SCTP_SENDV_AUTHINFO) {
+        if (spa.sendv_flags & SCTP_SEND_PRINFO_VALID) {
+            pr = spa.sendv_prinfo;
+            have_pr = true;
+        }
+    } else if (infotype != SCTP_SENDV_NOINFO && infotype != SCTP_SENDV_AUTHINFO) {
         return fail(EINVAL);
     }
     union {
         struct cmsghdr h;
-        uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndinfo))];
+        uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndinfo)) + CMSG_SPACE(sizeof(struct sctp_prinfo))];
     } cbuf;
     memset(&cbuf, 0, sizeof cbuf);
     struct msghdr m;
@@ -429,14 +440,26 @@ int sctp_sendv(int s, const struct iovec *iov, int iovcnt, struct sockaddr *addr
     }
     m.msg_iov = (struct iovec *)(uintptr_t)iov;
     m.msg_iovlen = (size_t)iovcnt;
+    size_t used = 0;
     if (have) {
-        m.msg_control = cbuf.b;
-        m.msg_controllen = sizeof cbuf.b;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        struct cmsghdr *c = (struct cmsghdr *)(void *)cbuf.b;
         c->cmsg_level = IPPROTO_SCTP;
         c->cmsg_type = SCTP_SNDINFO;
         c->cmsg_len = CMSG_LEN(sizeof snd);
         memcpy(CMSG_DATA(c), &snd, sizeof snd);
+        used += CMSG_SPACE(sizeof snd);
+    }
+    if (have_pr) {
+        struct cmsghdr *c = (struct cmsghdr *)(void *)(cbuf.b + used);
+        c->cmsg_level = IPPROTO_SCTP;
+        c->cmsg_type = SCTP_PRINFO;
+        c->cmsg_len = CMSG_LEN(sizeof pr);
+        memcpy(CMSG_DATA(c), &pr, sizeof pr);
+        used += CMSG_SPACE(sizeof pr);
+    }
+    if (used) {
+        m.msg_control = cbuf.b;
+        m.msg_controllen = used;
     }
     return (int)braid_sendmsg(s, &m, flags);
 }

@@ -52,6 +52,9 @@ typedef struct send_params {
     uint32_t ppid;
     uint32_t context;
     sctp_assoc_t assoc;
+    uint32_t ttl; /* sinfo_timetolive / pr_value, ms (RFC 6458 §5.3.2, §5.3.7) */
+    bool has_prinfo;
+    struct sctp_prinfo prinfo;
     bool has_init; /* SCTP_INIT: for an association this message sets up */
     struct sctp_initmsg init;
 } send_params;
@@ -87,6 +90,7 @@ static int send_cmsg_one(const struct cmsghdr *h, const uint8_t *data, send_para
         p->ppid = i.sinfo_ppid;
         p->context = i.sinfo_context;
         p->assoc = i.sinfo_assoc_id;
+        p->ttl = i.sinfo_timetolive;
         break;
     }
     case SCTP_SNDINFO: {
@@ -108,7 +112,9 @@ static int send_cmsg_one(const struct cmsghdr *h, const uint8_t *data, send_para
         memcpy(&i, data, sizeof i);
         if (i.pr_policy & ~SCTP_PR_SCTP_MASK)
             return -EINVAL; /* RFC 6458 §5.3.7: a policy of those defined (as Linux) */
-        break; /* accepted; PR-SCTP is not negotiated yet */
+        p->has_prinfo = true; /* applied after the other cmsgs (as Linux) */
+        p->prinfo = i;
+        break;
     }
     default: break; /* AUTHINFO, DSTADDRV4/V6: accepted; AUTH is not negotiated yet */
     }
@@ -127,6 +133,7 @@ static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
     p->ppid = s->default_send.sinfo_ppid;
     p->context = s->default_send.sinfo_context;
     p->assoc = s->default_send.sinfo_assoc_id;
+    p->ttl = s->default_send.sinfo_timetolive;
     if (!m->msg_control || m->msg_controllen == 0)
         return 0;
     const uint8_t *base = m->msg_control;
@@ -145,6 +152,10 @@ static int parse_send_cmsg(bsock *s, const struct msghdr *m, send_params *p)
         if (step > total - off)
             break;
         off += step;
+    }
+    if (p->has_prinfo) { /* RFC 6458 §5.3.7 (Linux: sctp_sendmsg_parse) */
+        p->ttl = p->prinfo.pr_value;
+        SCTP_PR_SET_POLICY(p->flags, p->prinfo.pr_policy);
     }
     return 0;
 }
@@ -165,9 +176,13 @@ static int send_one(bsock *s, braid_assoc_id id, const send_params *p, const uin
     }
     /* the ppid is opaque (RFC 6458 §5.3.2): its bytes go on the wire as the
      * application stored them, as on Linux; the core writes it big-endian */
-    braid_send_info si = {p->sid, ntohl(p->ppid), 0, p->context};
+    braid_send_info si = {p->sid, ntohl(p->ppid), 0, p->context, 0};
     if (p->flags & SCTP_UNORDERED)
         si.flags |= BRAID_SEND_UNORDERED;
+    /* RFC 6458 §5.3.2 / §5.3.7: a lifetime in ms, with no PR-SCTP policy or
+     * SCTP_PR_SCTP_TTL (as Linux's sctp_datamsg_from_user); 0: none */
+    if (p->ttl && (SCTP_PR_TTL_ENABLED(p->flags) || !SCTP_PR_POLICY(p->flags)))
+        si.lifetime_ns = (uint64_t)p->ttl * 1000000u;
     int rc = braid_assoc_send(st->ep, id, &si, data, len, now);
     switch (rc) {
     case 0: return 0;

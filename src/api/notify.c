@@ -173,8 +173,9 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
     }
     case BRAID_EV_SEND_FAILED: {
         uint16_t flags = ev->u.send_failed.sent ? SCTP_DATA_SENT : SCTP_DATA_UNSENT;
-        uint16_t sflags =
-            (ev->u.send_failed.info.flags & BRAID_SEND_UNORDERED) ? SCTP_UNORDERED : 0;
+        /* as Linux (sctp_ulpevent_make_send_failed{,_event}): the flags of
+         * the DATA chunk handed back, B/E/U, so fragments can be put together */
+        uint16_t sflags = ev->u.send_failed.chunk_flags;
         if (s->events.sctp_send_failure_event_event) {
             struct sctp_send_failed_event n;
             memset(&n, 0, sizeof n);
@@ -201,6 +202,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
         n.ssf_info.sinfo_flags = sflags;
         n.ssf_info.sinfo_ppid = htonl(ev->u.send_failed.info.ppid);
         n.ssf_info.sinfo_context = ev->u.send_failed.info.context;
+        n.ssf_info.sinfo_timetolive = (uint32_t)(ev->u.send_failed.info.lifetime_ns / 1000000u);
         n.ssf_info.sinfo_assoc_id = id;
         n.ssf_assoc_id = id;
         return with_data(buf, cap, &n, sizeof n, ev);

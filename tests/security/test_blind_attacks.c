@@ -201,7 +201,7 @@ static void data_both_ways(fix *f, const char *after)
     f->serial++;
     snprintf(ma, sizeof ma, "A to B after %s (%d)", after, f->serial);
     snprintf(mb, sizeof mb, "B to A after %s (%d)", after, f->serial);
-    braid_send_info sa = {1, 9, 0, 0}, sb = {2, 9, 0, 0};
+    braid_send_info sa = {1, 9, 0, 0, 0}, sb = {2, 9, 0, 0, 0};
     int before = check_failed_;
     CHECK_EQ(braid_assoc_send(f->p.a, f->ida, &sa, ma, strlen(ma), f->p.now), 0);
     CHECK_EQ(braid_assoc_send(f->p.b, f->idb, &sb, mb, strlen(mb), f->p.now), 0);
@@ -531,7 +531,7 @@ static void test_blind_data(void)
 /* B sends a message whose packet is lost: one TSN outstanding. */
 static void b_sends_lost(fix *f, const char *msg)
 {
-    braid_send_info si = {2, 9, 0, 0};
+    braid_send_info si = {2, 9, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(f->p.b, f->idb, &si, msg, strlen(msg), f->p.now), 0);
     out_pkt o = pull(f->p.b, f->p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_DATA);
@@ -733,7 +733,7 @@ static void test_blind_udp_port_redirect(void)
     braid_assoc_status st;
     CHECK_EQ(braid_assoc_status_get(f.p.b, f.idb, &st), 0);
     CHECK_EQ(st.paths[0].addr.udp_port, f.p.addr_a.udp_port);
-    braid_send_info si = {2, 9, 0, 0};
+    braid_send_info si = {2, 9, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(f.p.b, f.idb, &si, "where to?", 9, f.p.now), 0);
     out_pkt o = pull(f.p.b, f.p.now);
     CHECK_EQ(o.type, BRAID_CHUNK_DATA);
@@ -1288,7 +1288,7 @@ static void test_shutdown_ack_in_cookie_states(void)
     CHECK_EQ(sb.peer_vtag, st.local_vtag);
     CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
     /* and carries data */
-    braid_send_info si = {1, 9, 0, 0};
+    braid_send_info si = {1, 9, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(p.a, ida, &si, "after restart", 13, p.now), 0);
     pump(&p, 10);
     CHECK_EQ(received(p.b, p.now, "after restart", NULL), 1);

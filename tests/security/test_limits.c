@@ -50,7 +50,7 @@ static void test_never_reading_receiver(void)
     long base_a = s.ma.bytes, base_b = s.mb.bytes;
     uint8_t msg[1000];
     memset(msg, 'x', sizeof msg);
-    braid_send_info si = {0, 1, 0, 0};
+    braid_send_info si = {0, 1, 0, 0, 0};
     long sent = 0, again = 0;
     for (int i = 0; i < 2000; i++) {
         int rc = braid_assoc_send(s.p.a, s.ida, &si, msg, sizeof msg, s.p.now);
@@ -219,7 +219,7 @@ static void test_65535_streams(void)
     long assoc_bytes = s.mb.bytes - base;
     printf("  peer with OS=MIS=65535: the association holds %ld B\n", assoc_bytes);
     CHECK(assoc_bytes < 16 * KB); /* stream state is made on first use */
-    braid_send_info si = {65534, 7, 0, 0};
+    braid_send_info si = {65534, 7, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(s.p.a, s.ida, &si, "last stream", 11, s.p.now), 0);
     pump(&s.p, 10);
     uint8_t buf[64];

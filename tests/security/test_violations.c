@@ -27,7 +27,7 @@ static uint32_t send_lost(spair *s, int n)
     uint32_t first = st.next_tsn;
     uint8_t msg[100];
     memset(msg, 'm', sizeof msg);
-    braid_send_info si = {0, 1, 0, 0};
+    braid_send_info si = {0, 1, 0, 0, 0};
     for (int i = 0; i < n; i++)
         CHECK_EQ(braid_assoc_send(s->p.a, s->ida, &si, msg, sizeof msg, s->p.now), 0);
     discard_output(s->p.a, s->p.now);

@@ -48,7 +48,7 @@ static void transfer(pair *p, braid_assoc_id id, int n, size_t maxlen, uint16_t 
             for (size_t i = 0; i < len; i++)
                 msg[i] = (uint8_t)(sent * 31 + (int)i);
             braid_store32(msg, (uint32_t)sent);
-            braid_send_info si = {sid, 42, 0, (uint32_t)sent};
+            braid_send_info si = {sid, 42, 0, (uint32_t)sent, 0};
             int rc = braid_assoc_send(p->a, id, &si, msg, len, p->now);
             if (rc == BRAID_ERR_AGAIN)
                 break;
@@ -179,7 +179,7 @@ static void test_zero_window(void)
         for (;;) {
             memset(msg, sent & 0xff, sizeof msg);
             braid_store32(msg, (uint32_t)sent);
-            braid_send_info si = {0, 5, 0, 0};
+            braid_send_info si = {0, 5, 0, 0, 0};
             int rc = braid_assoc_send(p.a, id, &si, msg, sizeof msg, p.now);
             if (rc == BRAID_ERR_AGAIN) {
                 again++;
@@ -210,7 +210,7 @@ static void test_zero_window(void)
         while (sent < 1000) {
             memset(msg, sent & 0xff, sizeof msg);
             braid_store32(msg, (uint32_t)sent);
-            braid_send_info si = {0, 5, 0, 0};
+            braid_send_info si = {0, 5, 0, 0, 0};
             if (braid_assoc_send(p.a, id, &si, msg, sizeof msg, p.now) != 0)
                 break;
             sent++;

@@ -136,7 +136,7 @@ static void test_t3_max_retrans_abort(void)
     braid_assoc_status sa, sb;
     braid_assoc_id idb;
     braid_assoc_id ida = up(&p, &sa, &sb, &idb);
-    braid_send_info si = {0, 1, 0, 0};
+    braid_send_info si = {0, 1, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(p.b, idb, &si, "unread", 6, p.now), 0);
     pump(&p, 10);
     count_events(p.a, BRAID_EV_NONE, -1);

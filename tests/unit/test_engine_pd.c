@@ -97,7 +97,7 @@ static void test_big_message(void)
     uint8_t *msg = malloc(BIG);
     for (size_t i = 0; i < BIG; i++)
         msg[i] = pattern(i);
-    braid_send_info si = {1, 77, 0, 1};
+    braid_send_info si = {1, 77, 0, 1, 0};
     CHECK_EQ(braid_assoc_send(p.a, id, &si, msg, BIG, p.now), 0);
     reader rd = {0, 0, 0, 0, 0};
     braid_assoc_id idb = braid_find_assoc(p.b, &p.addr_a, 5000);
@@ -123,7 +123,7 @@ static void test_big_message(void)
     CHECK_EQ(rd.bad, 0);
     CHECK(rd.pieces >= BIG / PIECE);
     /* the association carries on: a small message comes whole */
-    braid_send_info si2 = {0, 5, 0, 2};
+    braid_send_info si2 = {0, 5, 0, 2, 0};
     CHECK_EQ(braid_assoc_send(p.a, id, &si2, "after", 5, p.now), 0);
     pump(&p, 10);
     uint8_t buf[64];
@@ -156,7 +156,7 @@ static void test_abort_under_pd(void)
     uint8_t *msg = malloc(BIG);
     for (size_t i = 0; i < BIG; i++)
         msg[i] = pattern(i);
-    braid_send_info si = {1, 77, 0, 1};
+    braid_send_info si = {1, 77, 0, 1, 0};
     CHECK_EQ(braid_assoc_send(p.a, id, &si, msg, BIG, p.now), 0);
     reader rd = {0, 0, 0, 0, 0};
     while (rd.got < 3 * RCVBUF && p.now < 600000000000ull) {

@@ -353,7 +353,7 @@ static void test_vtag_rules(void)
 /* What B acknowledges next tells us A's next TSN. */
 static uint32_t next_tsn_of_a(pair *p, braid_assoc_id ida)
 {
-    braid_send_info si = {0, 1, 0, 0};
+    braid_send_info si = {0, 1, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(p->a, ida, &si, "probe", 5, p->now), 0);
     pump(p, 10);
     uint8_t buf[64];
@@ -481,7 +481,7 @@ static void test_simultaneous_open(void)
     CHECK_EQ(sb.peer_vtag, sa.local_vtag);
     CHECK_EQ(count_events(p.a, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
     CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_COMM_UP), 1);
-    braid_send_info si = {1, 9, 0, 0};
+    braid_send_info si = {1, 9, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(p.a, ida, &si, "both ways", 9, p.now), 0);
     pump(&p, 10);
     CHECK_EQ(recv_all(p.b, p.now), 1);
@@ -520,7 +520,7 @@ static void test_peer_restart(void)
     CHECK_EQ(braid_assoc_status_get(p.b, idb, &sb2), 0);
     CHECK_EQ(sb2.peer_vtag, sa2.local_vtag);
     CHECK_EQ(count_events(p.b, BRAID_EV_ASSOC_CHANGE, BRAID_RESTART), 1);
-    braid_send_info si = {0, 9, 0, 0};
+    braid_send_info si = {0, 9, 0, 0, 0};
     CHECK_EQ(braid_assoc_send(p.a, ida2, &si, "again", 5, p.now), 0);
     pump(&p, 10);
     CHECK_EQ(recv_all(p.b, p.now), 1);

@@ -199,11 +199,22 @@ void braid_path_for_dest(const braid_assoc *a, unsigned d, braid_path *p)
 
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a)
 {
-    /* RFC 9260 §6.2: what is held counts against the buffer, each chunk
-     * as at least BRAID_RX_MIN_CHARGE bytes (its record costs memory too) */
-    size_t held = a->rx_init ? braid_reasm_charge(&a->reasm) : 0;
-    uint32_t buf = a->ep->cfg.rcvbuf;
-    return held >= buf ? 0 : (uint32_t)(buf - held);
+    /* RFC 9260 §6.2: what is held counts against the buffer, by the two
+     * counts data_fits takes DATA by: the payload, up to the buffer (as the
+     * sender counts our window, §6.2.1 B, and as Linux's rwnd counts), and
+     * the memory, each chunk as at least BRAID_RX_MIN_CHARGE bytes, up to
+     * twice the buffer (Linux: sk_rcvbuf, twice SO_RCVBUF, against rwnd's
+     * half). The window offered is the smaller room, the memory's less half a
+     * buffer kept for what small chunks sent into the window cost beyond
+     * their bytes: tiny chunks close it early, a small message held barely
+     * narrows it (as on Linux). */
+    size_t bytes = a->rx_init ? braid_reasm_bytes(&a->reasm) : 0;
+    size_t charge = a->rx_init ? braid_reasm_charge(&a->reasm) : 0;
+    size_t buf = a->ep->cfg.rcvbuf;
+    size_t room = bytes >= buf ? 0 : buf - bytes;
+    size_t mem = buf + buf / 2;
+    size_t mem_room = charge >= mem ? 0 : mem - charge;
+    return (uint32_t)(room < mem_room ? room : mem_room);
 }
 
 int braid_assoc_setup(braid_assoc *a, uint32_t my_tsn, uint32_t peer_tsn, uint32_t peer_rwnd,
@@ -292,6 +303,25 @@ void braid_assoc_established(braid_assoc *a, uint64_t now)
     }
 }
 
+/* The bytes [off, off + n) of m handed back in ev (RFC 6458 §6.1.4). */
+static void fill_send_failed(braid_endpoint *ep, braid_event *ev, const braid_tx_msg *m, bool sent,
+                             uint32_t off, uint32_t n, uint8_t chunk_flags)
+{
+    ev->u.send_failed.sent = sent;
+    ev->u.send_failed.chunk_flags =
+        (uint8_t)(chunk_flags | ((m->flags & BRAID_SEND_UNORDERED) ? BRAID_DATA_FLAG_U : 0));
+    ev->u.send_failed.info.sid = m->sid;
+    ev->u.send_failed.info.ppid = m->ppid;
+    ev->u.send_failed.info.flags = m->flags;
+    ev->u.send_failed.info.context = m->context;
+    ev->u.send_failed.info.lifetime_ns = m->lifetime_ns;
+    ev->u.send_failed.data = braid_alloc(&ep->mem, n);
+    if (ev->u.send_failed.data) {
+        memcpy(ev->u.send_failed.data, m->data + off, n);
+        ev->u.send_failed.len = n;
+    }
+}
+
 static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent)
 {
     braid_assoc *a = ((fail_ctx *)arg)->a;
@@ -300,17 +330,44 @@ static void send_failed_cb(void *arg, const braid_tx_msg *m, bool sent)
     braid_event *ev = braid_ep_push_event(ep, BRAID_EV_SEND_FAILED, a->id);
     if (!ev)
         return;
-    ev->u.send_failed.sent = sent;
+    fill_send_failed(ep, ev, m, sent, 0, m->len,
+                     BRAID_DATA_FLAG_B | BRAID_DATA_FLAG_E);
     ev->u.send_failed.error = ((fail_ctx *)arg)->cause;
-    ev->u.send_failed.info.sid = m->sid;
-    ev->u.send_failed.info.ppid = m->ppid;
-    ev->u.send_failed.info.flags = m->flags;
-    ev->u.send_failed.info.context = m->context;
-    ev->u.send_failed.data = braid_alloc(&ep->mem, m->len);
-    if (ev->u.send_failed.data) {
-        memcpy(ev->u.send_failed.data, m->data, m->len);
-        ev->u.send_failed.len = m->len;
+}
+
+/* A message that expired unsent (braid_outq_expire) is handed back as Linux
+ * does it: one SEND_FAILED per fragment it would have been sent in (Linux
+ * fragments at sendmsg, sctp_datamsg_from_user, and sctp_datamsg_destroy
+ * reports each chunk), with the DATA chunk's B/E/U flags, SCTP_DATA_UNSENT
+ * and error 0 (sctp_outq_flush_data: sctp_chunk_fail(chunk, 0)). */
+static void expired_cb(void *arg, const braid_tx_msg *m, bool sent)
+{
+    braid_assoc *a = ((fail_ctx *)arg)->a;
+    uint32_t frag = braid_assoc_frag_point(a);
+    if (frag == 0)
+        frag = m->len;
+    for (uint32_t off = 0; off < m->len;) {
+        uint32_t n = m->len - off < frag ? m->len - off : frag;
+        braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_SEND_FAILED, a->id);
+        if (!ev)
+            return;
+        uint8_t flags = (uint8_t)((off == 0 ? BRAID_DATA_FLAG_B : 0) |
+                                  (off + n == m->len ? BRAID_DATA_FLAG_E : 0));
+        fill_send_failed(a->ep, ev, m, sent, off, n, flags);
+        off += n;
     }
+}
+
+void braid_assoc_expire(braid_assoc *a, uint64_t now)
+{
+    if (!a->outq.ring || a->freeing || a->outq.expiry_at > now)
+        return;
+    fail_ctx fc = {a, 0};
+    if (braid_outq_expire(&a->outq, now, expired_cb, &fc) == 0)
+        return;
+    /* §9.2: a shutdown waiting for the queue may go on now */
+    if (a->state == BRAID_STATE_SHUTDOWN_PENDING || a->state == BRAID_STATE_SHUTDOWN_RECEIVED)
+        braid_assoc_check_shutdown(a, now);
 }
 
 void braid_assoc_lost(braid_assoc *a, uint16_t error, const uint8_t *info, size_t info_len)
@@ -985,6 +1042,10 @@ done:
 uint64_t braid_assoc_next_expiry(const braid_assoc *a)
 {
     uint64_t t = a->t1_at;
+    /* message lifetimes (RFC 6458 §5.3.2): a queue that cannot move (zero
+     * window, cwnd) still reports its expired messages in time */
+    if (a->outq.ring && !a->freeing && a->outq.expiry_at < t)
+        t = a->outq.expiry_at;
     if (a->t2_at < t)
         t = a->t2_at;
     if (a->t5_at < t)
@@ -1121,6 +1182,7 @@ static void hb_due(braid_assoc *a, unsigned i, uint64_t now)
 void braid_assoc_timers(braid_assoc *a, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
+    braid_assoc_expire(a, now);
     /* RFC 6458 §8.1.8: an association idle (no DATA either way) for the
      * autoclose time is shut down gracefully (as Linux's autoclose timer) */
     if (a->autoclose_ns && a->state == BRAID_STATE_ESTABLISHED &&

@@ -478,7 +478,6 @@ int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_inf
                      const void *data, size_t len, uint64_t now)
 {
     braid_assoc *a = find_id(ep, id);
-    (void)now;
     if (!a)
         return BRAID_ERR_NOTFOUND;
     if (a->state != BRAID_STATE_ESTABLISHED && a->state != BRAID_STATE_COOKIE_WAIT &&
@@ -494,7 +493,7 @@ int braid_assoc_send(braid_endpoint *ep, braid_assoc_id id, const braid_send_inf
         return BRAID_ERR_MSGSIZE;
     if (a->outq.buffered_bytes + len > ep->cfg.sndbuf)
         return BRAID_ERR_AGAIN;
-    int rc = braid_outq_push(&a->outq, info, data, len);
+    int rc = braid_outq_push(&a->outq, info, data, len, now);
     if (rc < 0)
         return rc;
     ep->ctr.user_msgs_out++;

@@ -238,6 +238,9 @@ bool braid_assoc_unread(const braid_assoc *a);
 /* Hands queued data back (SEND_FAILED) and drops receive state. */
 void braid_assoc_fail_pending(braid_assoc *a);
 uint64_t braid_assoc_next_expiry(const braid_assoc *a);
+/* Drops the queued messages whose lifetime (RFC 6458 §5.3.2) has passed
+ * and that nothing was sent of, with their SEND_FAILED events. */
+void braid_assoc_expire(braid_assoc *a, uint64_t now);
 void braid_assoc_timers(braid_assoc *a, uint64_t now);
 void braid_assoc_on_data_sent(braid_assoc *a, unsigned dest, uint64_t now);
 uint32_t braid_assoc_local_rwnd(const braid_assoc *a);

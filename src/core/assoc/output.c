@@ -334,6 +334,10 @@ static int data_into(braid_assoc *a, braid_pkt_builder *b, unsigned d, uint64_t 
      * sctp_datamsg_from_user); a piece that does not fit waits for the next
      * packet. */
     size_t max_payload = braid_assoc_frag_point(a);
+    /* RFC 6458 §5.3.2: a message not sent within its lifetime is not sent
+     * (checked when the queue is worked on, as Linux's sctp_outq_flush_data,
+     * and on its own timer, braid_assoc_next_expiry) */
+    braid_assoc_expire(a, now);
     for (;;) {
         size_t room = braid_pkt_room(b);
         if (room < 16 + 4)

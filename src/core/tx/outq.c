@@ -36,6 +36,7 @@ int braid_outq_init(braid_outq *q, const braid_mem *mem, uint16_t n_streams, uin
     q->ssn_cap = n_streams ? n_streams : 1;
     q->base = q->next = initial_tsn;
     q->rtx_hint = initial_tsn;
+    q->expiry_at = BRAID_TIME_NEVER;
     return 0;
 }
 
@@ -91,7 +92,8 @@ void braid_outq_limit_streams(braid_outq *q, uint16_t n,
     }
 }
 
-int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len)
+int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len,
+                    uint64_t now)
 {
     if (len == 0 || len > UINT32_MAX - sizeof(braid_tx_msg))
         return BRAID_ERR_INVAL;
@@ -107,10 +109,16 @@ int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data
     m->flags = info->flags;
     m->context = info->context;
     m->len = (uint32_t)len;
-    /* RFC 9260 §6.6: ordered messages get the stream's next SSN; unordered
-     * ones carry no meaningful SSN. */
-    if (!(info->flags & BRAID_SEND_UNORDERED))
-        m->ssn = q->ssn_next[info->sid]++;
+    /* RFC 6458 §5.3.2: the lifetime counts from the send call; 0 is none */
+    m->lifetime_ns = info->lifetime_ns;
+    m->expires_at = BRAID_TIME_NEVER;
+    if (info->lifetime_ns)
+        m->expires_at = now < BRAID_TIME_NEVER - info->lifetime_ns ? now + info->lifetime_ns
+                                                                   : BRAID_TIME_NEVER - 1;
+    if (m->expires_at < q->expiry_at)
+        q->expiry_at = m->expires_at;
+    /* The SSN is given when the first fragment is cut (braid_outq_cut), so
+     * that a message that expires unsent leaves no hole in its stream. */
     memcpy(m->data, data, len);
     if (q->tail)
         q->tail->next = m;
@@ -121,6 +129,38 @@ int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data
     q->queued_bytes += len;
     q->buffered_bytes += len;
     return 0;
+}
+
+unsigned braid_outq_expire(braid_outq *q, uint64_t now,
+                           void (*cb)(void *arg, const braid_tx_msg *m, bool sent), void *arg)
+{
+    unsigned n = 0;
+    uint64_t next = BRAID_TIME_NEVER;
+    if (q->expiry_at > now)
+        return 0;
+    braid_tx_msg **pp = &q->head, *prev = NULL;
+    while (*pp) {
+        braid_tx_msg *m = *pp;
+        if (m->chunked || m->expires_at > now) {
+            if (!m->chunked && m->expires_at < next)
+                next = m->expires_at;
+            prev = m;
+            pp = &m->next;
+            continue;
+        }
+        /* RFC 6458 §5.3.2: not sent within its lifetime: it expires */
+        *pp = m->next;
+        if (q->tail == m)
+            q->tail = prev;
+        q->n_queued_msgs--;
+        q->queued_bytes -= m->len;
+        if (cb)
+            cb(arg, m, false);
+        msg_unref(q, m);
+        n++;
+    }
+    q->expiry_at = next;
+    return n;
 }
 
 static int ring_grow(braid_outq *q)
@@ -160,6 +200,10 @@ braid_tx_chunk *braid_outq_cut(braid_outq *q, size_t max_payload, uint32_t *tsn,
      * fragment, E on the last. */
     size_t left = m->len - m->chunked;
     uint16_t len = (uint16_t)(left < max_payload ? left : max_payload);
+    /* RFC 9260 §6.6: ordered messages get the stream's next SSN, given in
+     * the order they go out; unordered ones carry no meaningful SSN. */
+    if (m->chunked == 0 && !(m->flags & BRAID_SEND_UNORDERED))
+        m->ssn = q->ssn_next[m->sid]++;
     braid_tx_chunk *c = braid_outq_at(q, q->next);
     memset(c, 0, sizeof *c);
     c->msg = m;

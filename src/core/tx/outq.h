@@ -32,6 +32,8 @@ typedef struct braid_tx_msg {
     uint32_t context;
     uint32_t len;
     uint32_t chunked; /* bytes already cut into DATA chunks */
+    uint64_t lifetime_ns; /* as asked for (RFC 6458 §5.3.2 sinfo_timetolive); 0: none */
+    uint64_t expires_at;  /* queued at + lifetime; BRAID_TIME_NEVER: never */
     uint8_t data[];
 } braid_tx_msg;
 
@@ -64,6 +66,9 @@ typedef struct braid_outq {
     uint32_t n_queued_msgs;
     size_t queued_bytes;   /* not yet chunked */
     size_t buffered_bytes; /* all message bytes held (for the send buffer limit) */
+    uint64_t expiry_at;    /* no queued message with nothing cut expires before this
+                            * (it may be early: braid_outq_expire makes it exact);
+                            * BRAID_TIME_NEVER: none has a lifetime */
     /* outstanding ring: TSNs [base, next) */
     braid_tx_chunk *ring;
     uint32_t cap; /* power of two */
@@ -93,8 +98,19 @@ void braid_outq_free(braid_outq *q, void (*cb)(void *arg, const braid_tx_msg *m,
 void braid_outq_limit_streams(braid_outq *q, uint16_t n,
                               void (*cb)(void *arg, const braid_tx_msg *m, bool sent), void *arg);
 
-/* Queues a message (copies data). BRAID_ERR_NOMEM. */
-int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len);
+/* Queues a message (copies data) at now; info->lifetime_ns sets when it
+ * expires. BRAID_ERR_NOMEM. */
+int braid_outq_push(braid_outq *q, const braid_send_info *info, const void *data, size_t len,
+                    uint64_t now);
+
+/* Message lifetime (RFC 6458 §5.3.2 sinfo_timetolive) without PR-SCTP:
+ * queued messages whose lifetime has passed by now and of which nothing was
+ * cut into a DATA chunk yet are removed and handed to cb (sent false); a
+ * message already (partly) sent stays reliable (RFC 3758 is not negotiated,
+ * so no FORWARD TSN could tell the peer to skip it). Returns how many were
+ * removed; q->expiry_at is exact afterwards. */
+unsigned braid_outq_expire(braid_outq *q, uint64_t now,
+                           void (*cb)(void *arg, const braid_tx_msg *m, bool sent), void *arg);
 
 /* Cuts the next DATA chunk of at most max_payload bytes from the queue and
  * appends it to the outstanding ring with the next TSN. NULL when nothing is
