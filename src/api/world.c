@@ -745,11 +745,19 @@ static void pump_input(uint64_t now)
     world_icmp(W.trans, now); /* ICMP errors the receives found (icmp.c) */
 }
 
+static void run_timers(uint64_t now);
+
 void world_pump(uint64_t now)
 {
     world_assert_held();
     W.last_rx = now;
     pump_input(now);
+    run_timers(now);
+}
+
+/* Every stack's timers that are due, and what they send. */
+static void run_timers(uint64_t now)
+{
     for (bstack *st = W.stacks; st; st = st->next) {
         if (!st->ep || braid_endpoint_next_expiry(st->ep) > now)
             continue;
@@ -945,6 +953,9 @@ static void *bg_main(void *arg)
         uint64_t now = braid_now_ns();
         if (!W.waiters || W.flushq)
             world_pump(now);
+        else /* a call reads the transports; timers another call armed
+              * after it went to sleep are still the background's */
+            run_timers(now);
         reap(now);
         world_settle();
         world_unlock();
