@@ -36,7 +36,7 @@
 #define BRAID_API_ACCEPTQ 128 /* accept queue slots (listen backlog cap) */
 
 /* The engine's block cache (pool.c) */
-#define BRAID_POOL_MAX 4096               /* larger blocks go to malloc */
+#define BRAID_POOL_MAX 4096 /* larger blocks go to malloc */
 #define BRAID_POOL_CLASSES (BRAID_POOL_MAX / 64 + 1)
 #define BRAID_POOL_KEEP (8u * 1024 * 1024) /* most bytes kept per stack */
 typedef struct bpool {
@@ -57,7 +57,7 @@ typedef struct bsock bsock;
 typedef struct bnote {
     struct bnote *next;
     sctp_assoc_t assoc;
-    bool mark; /* a data mark (len 0) */
+    bool mark;          /* a data mark (len 0) */
     uint16_t peer_port; /* the association's peer (msg_name, as Linux) */
     braid_addr peer;    /* (family 0: unknown) */
     uint32_t len;
@@ -77,18 +77,18 @@ struct bsock {
     bool nonblock;
     bool listening;
     int backlog;
-    bool connecting;      /* one-to-one: connect() started */
-    bool peeled;          /* came from sctp_peeloff */
-    braid_assoc_id assoc; /* one-to-one: the association; peeled: its one */
-    int so_error;         /* pending error (SO_ERROR) */
-    bool eof;             /* one-to-one: the peer shut down or the association
-                           * failed (reads return 0 once the data is read) */
-    bool peer_shut;       /* one-to-one: the peer sent SHUTDOWN */
-    bool ended;           /* one-to-one: our own shutdown completed (reads:
-                           * ENOTCONN once the data is read, as Linux) */
+    bool connecting;         /* one-to-one: connect() started */
+    bool peeled;             /* came from sctp_peeloff */
+    braid_assoc_id assoc;    /* one-to-one: the association; peeled: its one */
+    int so_error;            /* pending error (SO_ERROR) */
+    bool eof;                /* one-to-one: the peer shut down or the association
+                              * failed (reads return 0 once the data is read) */
+    bool peer_shut;          /* one-to-one: the peer sent SHUTDOWN */
+    bool ended;              /* one-to-one: our own shutdown completed (reads:
+                              * ENOTCONN once the data is read, as Linux) */
     braid_assoc_id pd_assoc; /* a message of it is partly read: it comes first */
-    bool shut_wr;         /* shutdown(SHUT_WR) done */
-    bool shut_rd;         /* shutdown(SHUT_RD) done: reads return 0, data is dropped */
+    bool shut_wr;            /* shutdown(SHUT_WR) done */
+    bool shut_rd;            /* shutdown(SHUT_RD) done: reads return 0, data is dropped */
 
     /* accept queue (one-to-one listener) */
     braid_assoc_id acceptq[BRAID_API_ACCEPTQ];
@@ -118,14 +118,14 @@ struct bsock {
     /* options kept per socket (opts.c); accepted and peeled sockets get a
      * copy, as Linux's sctp_copy_sock */
     struct bsock_opts {
-        bool reuse_port;     /* SCTP_REUSE_PORT */
-        uint8_t pf_expose;   /* SCTP_EXPOSE_POTENTIALLY_FAILED_STATE */
+        bool reuse_port;   /* SCTP_REUSE_PORT */
+        uint8_t pf_expose; /* SCTP_EXPOSE_POTENTIALLY_FAILED_STATE */
         bool tos_set, tclass_set;
-        int ip_tos;          /* IP_TOS */
-        int ipv6_tclass;     /* IPV6_TCLASS */
+        int ip_tos;      /* IP_TOS */
+        int ipv6_tclass; /* IPV6_TCLASS */
         bool dscp_set, flowlabel_set;
-        uint8_t dscp;        /* SPP_DSCP */
-        uint32_t flowlabel;  /* SPP_IPV6_FLOWLABEL */
+        uint8_t dscp;       /* SPP_DSCP */
+        uint32_t flowlabel; /* SPP_IPV6_FLOWLABEL */
     } o;
 };
 
@@ -136,10 +136,10 @@ typedef struct btrans {
     struct btrans *next;
     braid_io *io;
     braid_io_kind kind;
-    int family;    /* 6 (dual stack) or 4; raw: the family it carries */
-    uint16_t port; /* UDP port (0 for raw IP) */
-    bool is_default; /* the well-known port (9899 or $BRAID_UDP_PORT) */
-    unsigned refs;   /* stacks using it */
+    int family;          /* 6 (dual stack) or 4; raw: the family it carries */
+    uint16_t port;       /* UDP port (0 for raw IP) */
+    bool is_default;     /* the well-known port (9899 or $BRAID_UDP_PORT) */
+    unsigned refs;       /* stacks using it */
     uint64_t idle_since; /* refs 0 since then: closed a second later */
     uint8_t *txbuf;
     braid_io_pkt tx[BRAID_API_BATCH];
@@ -151,8 +151,8 @@ struct bstack {
     bstack *port_next; /* other stacks of the same SCTP port (closed ones lingering) */
     bstack *flush_next, *dirty_next;
     bool in_flushq, in_dirty;
-    bool refuser;   /* answers packets for SCTP ports nobody serves (RFC 9260 §8.4) */
-    bool has_port;  /* registered in the world's port table */
+    bool refuser;      /* answers packets for SCTP ports nobody serves (RFC 9260 §8.4) */
+    bool has_port;     /* registered in the world's port table */
     uint16_t reg_port; /* under that port */
     unsigned n_socks;
     bsock *socks;
@@ -174,9 +174,9 @@ struct bstack {
     /* What Linux reports for its socket-level defaults that cfg does not
      * hold (opts.c); zero: derived from cfg */
     struct bstack_opts {
-        uint64_t hb_off_ns;     /* spp_hbinterval kept while heartbeats are off */
-        uint32_t sackfreq_off;  /* sack_freq kept while delayed SACK is off */
-        uint32_t pathmtu;       /* spp_pathmtu for future associations (Linux: 0 until set) */
+        uint64_t hb_off_ns;    /* spp_hbinterval kept while heartbeats are off */
+        uint32_t sackfreq_off; /* sack_freq kept while delayed SACK is off */
+        uint32_t pathmtu;      /* spp_pathmtu for future associations (Linux: 0 until set) */
         uint32_t so_rcvbuf, so_sndbuf; /* as SO_RCVBUF / SO_SNDBUF read back */
     } o;
 };
@@ -187,7 +187,7 @@ struct bstack {
 bsock *bs_get(int fd);
 void bs_put(bsock *s); /* drops it, settles readiness, unlocks the world */
 bsock *bs_new(int domain, int type, bstack *st);
-bool bs_is_braid(int fd); /* no lock taken */
+bool bs_is_braid(int fd);         /* no lock taken */
 extern _Thread_local int t_errno; /* errno bs_put leaves: the caller's, or the call's error */
 
 /* the world (world.c): the lock, transports, demultiplexing, waiting */
@@ -201,24 +201,24 @@ void world_pump_lazy(uint64_t now); /* send path: input every 20 us */
 /* Waits (without the lock) until something may have changed for s, the
  * deadline passes (0 = none) or a signal: 0, -ETIMEDOUT, -EINTR. */
 int world_wait(bsock *s, short events, uint64_t deadline);
-void world_settle(void);  /* readiness tokens of every stack marked */
-void world_leave(void);   /* end of a call: work the background thread left, readiness */
+void world_settle(void);       /* readiness tokens of every stack marked */
+void world_leave(void);        /* end of a call: work the background thread left, readiness */
 uint32_t world_assoc_id(void); /* a new association id, unique in the process */
-void bg_kick(void);       /* wakes the background thread */
+void bg_kick(void);            /* wakes the background thread */
 void stack_linger_all(uint64_t deadline); /* until no association is busy */
 
 /* stacks (stack.c) */
 bstack *stack_new(int family);
-int stack_start(bstack *st, bool listener); /* engine + transport; -errno */
+int stack_start(bstack *st, bool listener);        /* engine + transport; -errno */
 int stack_reserve_port(bstack *st, uint16_t port); /* bind: 0 or -EADDRINUSE */
-int stack_ephemeral_port(bstack *st);               /* 0 or -EADDRNOTAVAIL */
-bool world_addr_local(const braid_addr *a);         /* an address of this host */
-void stack_flush(bstack *st, uint64_t now); /* output (and in-process delivery); inside a
-                                             * call, when it leaves or waits */
-void stack_flush_now(bstack *st, uint64_t now); /* at once (a stack that goes) */
-void world_call_begin(void);                /* bs_get / bs_put */
+int stack_ephemeral_port(bstack *st);              /* 0 or -EADDRNOTAVAIL */
+bool world_addr_local(const braid_addr *a);        /* an address of this host */
+void stack_flush(bstack *st, uint64_t now);        /* output (and in-process delivery); inside a
+                                                    * call, when it leaves or waits */
+void stack_flush_now(bstack *st, uint64_t now);    /* at once (a stack that goes) */
+void world_call_begin(void);                       /* bs_get / bs_put */
 void world_call_end(void);
-void stack_mark(bstack *st);  /* its sockets' readiness is to be settled */
+void stack_mark(bstack *st); /* its sockets' readiness is to be settled */
 void stack_update_ready(bstack *st);
 void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */
 void pool_drain(bpool *p);
@@ -246,7 +246,7 @@ void world_remove_stack(bstack *st);
 
 /* notifications (notify.c) */
 bsock *note_from_event(bstack *st, const braid_event *ev); /* the socket it went to */
-void note_no_auth(bsock *s, braid_assoc_id id); /* SCTP_AUTH_NO_AUTH, if subscribed */
+void note_no_auth(bsock *s, braid_assoc_id id);            /* SCTP_AUTH_NO_AUTH, if subscribed */
 void note_push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len);
 void note_push_data(bsock *s, sctp_assoc_t assoc); /* the data mark, once per association */
 void note_drop_data(bsock *s, sctp_assoc_t assoc); /* its data is all read */

@@ -63,13 +63,13 @@ typedef struct send_params {
 static size_t send_cmsg_size(int type)
 {
     switch (type) {
-    case SCTP_INIT: return sizeof(struct sctp_initmsg);          /* §5.3.1 */
-    case SCTP_SNDRCV: return sizeof(struct sctp_sndrcvinfo);     /* §5.3.2 */
-    case SCTP_SNDINFO: return sizeof(struct sctp_sndinfo);       /* §5.3.4 */
-    case SCTP_PRINFO: return sizeof(struct sctp_prinfo);         /* §5.3.7 */
-    case SCTP_AUTHINFO: return sizeof(struct sctp_authinfo);     /* §5.3.8 */
-    case SCTP_DSTADDRV4: return sizeof(struct in_addr);          /* §5.3.9 */
-    case SCTP_DSTADDRV6: return sizeof(struct in6_addr);         /* §5.3.10 */
+    case SCTP_INIT: return sizeof(struct sctp_initmsg);      /* §5.3.1 */
+    case SCTP_SNDRCV: return sizeof(struct sctp_sndrcvinfo); /* §5.3.2 */
+    case SCTP_SNDINFO: return sizeof(struct sctp_sndinfo);   /* §5.3.4 */
+    case SCTP_PRINFO: return sizeof(struct sctp_prinfo);     /* §5.3.7 */
+    case SCTP_AUTHINFO: return sizeof(struct sctp_authinfo); /* §5.3.8 */
+    case SCTP_DSTADDRV4: return sizeof(struct in_addr);      /* §5.3.9 */
+    case SCTP_DSTADDRV6: return sizeof(struct in6_addr);     /* §5.3.10 */
     default: return 0; /* SCTP_RCVINFO, SCTP_NXTINFO: receive only */
     }
 }
@@ -111,7 +111,7 @@ static int send_cmsg_one(const struct cmsghdr *h, const uint8_t *data, send_para
         struct sctp_prinfo i;
         memcpy(&i, data, sizeof i);
         if (i.pr_policy & ~SCTP_PR_SCTP_MASK)
-            return -EINVAL; /* RFC 6458 §5.3.7: a policy of those defined (as Linux) */
+            return -EINVAL;   /* RFC 6458 §5.3.7: a policy of those defined (as Linux) */
         p->has_prinfo = true; /* applied after the other cmsgs (as Linux) */
         p->prinfo = i;
         break;

@@ -110,8 +110,7 @@ _Static_assert(offsetof(struct sctp_send_failed, ssf_length) ==
                    offsetof(struct sctp_send_failed_event, ssf_length),
                "ssf_length at one offset in both forms");
 
-static size_t with_data(uint8_t *buf, size_t cap, const void *hdr, size_t hl,
-                        const braid_event *ev)
+static size_t with_data(uint8_t *buf, size_t cap, const void *hdr, size_t hl, const braid_event *ev)
 {
     if (hl > cap)
         return 0;
@@ -182,7 +181,7 @@ size_t note_build(const bsock *s, const braid_event *ev, uint8_t *buf, size_t ca
             n.ssf_type = SCTP_SEND_FAILED_EVENT;
             n.ssf_flags = flags;
             n.ssf_error = htons((uint16_t)ev->u.send_failed.error); /* as Linux: the cause
-                                                                    * code as on the wire */
+                                                                     * code as on the wire */
             n.ssfe_info.snd_sid = ev->u.send_failed.info.sid;
             n.ssfe_info.snd_flags = sflags;
             n.ssfe_info.snd_ppid = htonl(ev->u.send_failed.info.ppid);
@@ -361,4 +360,3 @@ bsock *note_from_event(bstack *st, const braid_event *ev)
         note_push(s, (sctp_assoc_t)ev->assoc, buf, len);
     return s;
 }
-

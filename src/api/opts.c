@@ -1615,8 +1615,7 @@ int opts_set(bsock *s, int level, int name, const void *val, socklen_t len)
         return -EFAULT; /* (Linux copies optlen bytes in first) */
     /* as Linux (sctp_setsockopt_autoclose): a one-to-one socket is refused
      * before the length is looked at */
-    if (e->level == IPPROTO_SCTP && name == SCTP_AUTOCLOSE && s->type == SOCK_STREAM &&
-        !s->peeled)
+    if (e->level == IPPROTO_SCTP && name == SCTP_AUTOCLOSE && s->type == SOCK_STREAM && !s->peeled)
         return -EOPNOTSUPP;
     if (len < e->min_len || !val)
         return -EINVAL;

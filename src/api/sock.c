@@ -541,8 +541,7 @@ int braid_connect(int fd, const struct sockaddr *addr, socklen_t len)
  * left unread on the socket, or when SO_LINGER is on with a zero time. */
 static bool owned(bsock *s, braid_assoc_id id)
 {
-    return (s->type == SOCK_STREAM || s->peeled) ? id == s->assoc
-                                                 : stack_owner(s->st, id) == s;
+    return (s->type == SOCK_STREAM || s->peeled) ? id == s->assoc : stack_owner(s->st, id) == s;
 }
 
 static void close_assocs(bsock *s, uint64_t now)

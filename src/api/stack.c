@@ -73,7 +73,8 @@ int stack_start(bstack *st, bool listener)
     }
     int rc = 0;
     if (!st->has_port)
-        rc = st->cfg.local_port ? stack_reserve_port(st, st->cfg.local_port) : stack_ephemeral_port(st);
+        rc = st->cfg.local_port ? stack_reserve_port(st, st->cfg.local_port)
+                                : stack_ephemeral_port(st);
     if (rc == 0)
         rc = trans_attach(st, listener);
     if (rc < 0)
@@ -200,7 +201,7 @@ void stack_free(bstack *st)
     world_remove_stack(st);
     if (st->ep) {
         stack_flush_now(st, braid_now_ns()); /* the last ABORTs / SHUTDOWNs */
-        world_remove_stack(st);          /* (the flush may have queued it again) */
+        world_remove_stack(st);              /* (the flush may have queued it again) */
         braid_endpoint_free(st->ep);
     }
     pool_drain(&st->pool);

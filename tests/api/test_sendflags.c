@@ -21,8 +21,7 @@ static int one_to_many(uint16_t sport, uint16_t uport, bool listen_too)
 
 static void test_return_values(void)
 {
-    uint16_t up = free_udp_port(), ps = free_udp_port(), p1 = free_udp_port(),
-             p2 = free_udp_port();
+    uint16_t up = free_udp_port(), ps = free_udp_port(), p1 = free_udp_port(), p2 = free_udp_port();
     int srv = one_to_many(ps, up, true);
     int c1 = one_to_many(p1, up, false), c2 = one_to_many(p2, up, false);
     struct sockaddr_in to = loopback(ps);
