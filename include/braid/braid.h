@@ -14,6 +14,12 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what these headers declare
+ * is its whole exported interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define BRAID_VERSION_STRING "0.1.0"
 
 /* Error codes. Codec errors name exactly what was wrong with the bytes. */
@@ -176,6 +182,13 @@ typedef struct braid_settings {
 } braid_settings;
 
 void braid_settings_default(braid_settings *s);
+
+/* For embedders: hooks for a real program (malloc/free, getrandom,
+ * OpenSSL HMAC-SHA256 for the cookie, the host's addresses; a log sink when
+ * $BRAID_LOG is set), and the monotonic clock, in nanoseconds, that the
+ * engine's times are meant to come from. */
+void braid_hooks_default(braid_hooks *h);
+uint64_t braid_now_ns(void);
 /* 0 if an endpoint accepts these settings (braid_endpoint_new,
  * braid_endpoint_update_settings), else BRAID_ERR_INVAL. */
 int braid_settings_check(const braid_settings *s);
@@ -547,6 +560,10 @@ typedef struct braid_event {
 /* 1 and *ev filled, 0 when none. Release each event after use. */
 int braid_poll_event(braid_endpoint *ep, braid_event *ev);
 void braid_event_release(braid_endpoint *ep, braid_event *ev);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,12 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what these headers declare
+ * is its whole exported interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* A handful of Linux's structures are packed to 4-byte alignment so that a
  * struct sockaddr_storage member may sit at offset 4. Same here. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -1119,6 +1125,10 @@ int sctp_recvv(int s, const struct iovec *iov, int iovlen, struct sockaddr *from
 int sctp_getaddrlen(sa_family_t family);
 
 #undef BRAID_SCTP_PACKED4_
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
