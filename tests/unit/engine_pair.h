@@ -77,7 +77,10 @@ static inline void mkaddr(braid_addr *x, uint8_t last, uint16_t port)
     x->udp_port = port;
 }
 
-static inline int pair_init(pair *p, uint32_t seed, int nodelay)
+/* A pair; tweak (may be NULL) adjusts A's and B's settings before the
+ * endpoints are made. */
+static inline int pair_init_with(pair *p, uint32_t seed, int nodelay,
+                                 void (*tweak)(braid_settings *sa, braid_settings *sb))
 {
     memset(p, 0, sizeof *p);
     p->ea.rng = 0x9e3779b97f4a7c15ull ^ seed;
@@ -96,10 +99,17 @@ static inline int pair_init(pair *p, uint32_t seed, int nodelay)
     sb.local_addrs[0] = p->addr_b;
     sb.n_local_addrs = 1;
     sa.nodelay = sb.nodelay = nodelay;
+    if (tweak)
+        tweak(&sa, &sb);
     if (braid_endpoint_new(&p->a, &sa, &ha) < 0 || braid_endpoint_new(&p->b, &sb, &hb) < 0)
         return -1;
     p->now = 1000000000ull;
     return 0;
+}
+
+static inline int pair_init(pair *p, uint32_t seed, int nodelay)
+{
+    return pair_init_with(p, seed, nodelay, NULL);
 }
 
 /* Moves every pending packet; runs timers when nothing moves. */

@@ -10,31 +10,18 @@
 #include "engine_pair.h"
 
 /* pair_init with the receive buffer of b and the send buffer of a set. */
+static uint32_t g_rcvbuf_b, g_sndbuf_a;
+static void pd_tweak(braid_settings *sa, braid_settings *sb)
+{
+    sa->sndbuf = g_sndbuf_a;
+    sb->rcvbuf = g_rcvbuf_b;
+}
+
 static int pd_pair_init(pair *p, uint32_t seed, uint32_t rcvbuf_b, uint32_t sndbuf_a)
 {
-    memset(p, 0, sizeof *p);
-    p->ea.rng = 0x9e3779b97f4a7c15ull ^ seed;
-    p->eb.rng = 0xdeadbeefcafef00dull ^ seed;
-    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL};
-    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL, NULL, NULL};
-    braid_settings sa, sb;
-    braid_settings_default(&sa);
-    braid_settings_default(&sb);
-    mkaddr(&p->addr_a, 1, 10001);
-    mkaddr(&p->addr_b, 2, 9899);
-    sa.local_port = 5000;
-    sb.local_port = 6000;
-    sa.local_addrs[0] = p->addr_a;
-    sa.n_local_addrs = 1;
-    sb.local_addrs[0] = p->addr_b;
-    sb.n_local_addrs = 1;
-    sa.nodelay = sb.nodelay = 1;
-    sa.sndbuf = sndbuf_a;
-    sb.rcvbuf = rcvbuf_b;
-    if (braid_endpoint_new(&p->a, &sa, &ha) < 0 || braid_endpoint_new(&p->b, &sb, &hb) < 0)
-        return -1;
-    p->now = 1000000000ull;
-    return 0;
+    g_rcvbuf_b = rcvbuf_b;
+    g_sndbuf_a = sndbuf_a;
+    return pair_init_with(p, seed, 1, pd_tweak);
 }
 
 static braid_assoc_id connect_pair(pair *p)

@@ -136,31 +136,15 @@ static void test_outq_expire(void)
 enum { MAXSEG = 500, RCVBUF_B = 4000, FILL = 4500, FRAG = 3 * MAXSEG };
 static const uint64_t MS = 1000000ull;
 
+static void ttl_tweak(braid_settings *sa, braid_settings *sb)
+{
+    sa->max_seg = MAXSEG;
+    sb->rcvbuf = RCVBUF_B;
+}
+
 static int ttl_pair_init(pair *p)
 {
-    memset(p, 0, sizeof *p);
-    p->ea.rng = 0x9e3779b97f4a7c15ull;
-    p->eb.rng = 0xdeadbeefcafef00dull;
-    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL};
-    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL, NULL, NULL};
-    braid_settings sa, sb;
-    braid_settings_default(&sa);
-    braid_settings_default(&sb);
-    mkaddr(&p->addr_a, 1, 10001);
-    mkaddr(&p->addr_b, 2, 9899);
-    sa.local_port = 5000;
-    sb.local_port = 6000;
-    sa.local_addrs[0] = p->addr_a;
-    sa.n_local_addrs = 1;
-    sb.local_addrs[0] = p->addr_b;
-    sb.n_local_addrs = 1;
-    sa.nodelay = sb.nodelay = 1;
-    sa.max_seg = MAXSEG;
-    sb.rcvbuf = RCVBUF_B;
-    if (braid_endpoint_new(&p->a, &sa, &ha) < 0 || braid_endpoint_new(&p->b, &sb, &hb) < 0)
-        return -1;
-    p->now = 1000000000ull;
-    return 0;
+    return pair_init_with(p, 0, 1, ttl_tweak);
 }
 
 /* Moves packets both ways until none is due; the clock stays. */
