@@ -102,6 +102,7 @@ struct bsock {
     unsigned refs; /* calls in progress (guarded by g_lock) */
     bool closing;
     bmask holders;             /* processes of the family with fd and inner open */
+    bool for_others;           /* its readiness is theirs to settle: they were woken */
     uint16_t nfd[BRAID_SLOTS]; /* descriptors of it each one has */
 
     bool nonblock;
@@ -174,7 +175,8 @@ typedef struct btrans {
     uint64_t idle_since; /* refs 0 since then: closed a second later */
     uint8_t *txbuf;
     braid_io_pkt tx[BRAID_API_BATCH];
-    unsigned n_tx; /* packets built, not yet sent */
+    unsigned n_tx;   /* packets built, not yet sent */
+    bool for_others; /* they are another process's to send: woken once */
 } btrans;
 
 struct bstack {
@@ -218,6 +220,7 @@ void *wmem_alloc(size_t n);
 void *wmem_calloc(size_t n, size_t m);
 void wmem_free(void *p);
 bool wmem_shared(void);
+void wmem_fork(void); /* before a fork: the families' processes agree on it */
 
 /* the family (family.c, world.c) */
 typedef struct fam_shared {
@@ -282,9 +285,9 @@ void stack_flush(bstack *st, uint64_t now);        /* output (and in-process del
 void stack_flush_now(bstack *st, uint64_t now);    /* at once (a stack that goes) */
 void world_call_begin(void);                       /* bs_get / bs_put */
 void world_call_end(void);
-void stack_mark(bstack *st);                /* its sockets' readiness is to be settled */
-bool stack_update_ready(bstack *st);        /* false: left to another process */
-void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */
+void stack_mark(bstack *st);                     /* its sockets' readiness is to be settled */
+bool stack_update_ready(bstack *st, bool *wake); /* false: left to another process */
+void pool_attach(bpool *p, braid_hooks *h);      /* p serves h's alloc/free */
 void pool_drain(bpool *p);
 void stack_detach(bstack *st, bsock *s);
 void stack_free(bstack *st);

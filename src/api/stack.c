@@ -175,8 +175,8 @@ static void set_writable(bsock *s, bool want)
 }
 
 /* false: a socket of it is open only in other processes of the family,
- * whose turn it is */
-bool stack_update_ready(bstack *st)
+ * whose turn it is; *wake: one of them was not told yet */
+bool stack_update_ready(bstack *st, bool *wake)
 {
     bool all = true;
     for (bsock *s = st->socks; s; s = s->next_in_stack) {
@@ -184,8 +184,12 @@ bool stack_update_ready(bstack *st)
             continue;
         if (!bs_mine(s)) {
             all = false;
+            if (!s->for_others)
+                *wake = true; /* once: no ping-pong over what nobody can settle */
+            s->for_others = true;
             continue;
         }
+        s->for_others = false;
         set_readable(s, sock_readable(st, s));
         set_writable(s, sock_writable(st, s));
     }

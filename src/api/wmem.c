@@ -24,10 +24,22 @@
 
 #include "internal.h"
 
+/* Under ASan, free blocks and headers are poisoned while the process has
+ * no family: the shadow memory is each process's own, so once it forks the
+ * poisoning would disagree between processes, and it stops (wmem_fork). */
+static bool g_poison = true;
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
-#define WMEM_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define WMEM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define WMEM_POISON(p, n)                                                                          \
+    do {                                                                                           \
+        if (g_poison)                                                                              \
+            ASAN_POISON_MEMORY_REGION(p, n);                                                       \
+    } while (0)
+#define WMEM_UNPOISON(p, n)                                                                        \
+    do {                                                                                           \
+        if (g_poison)                                                                              \
+            ASAN_UNPOISON_MEMORY_REGION(p, n);                                                     \
+    } while (0)
 #else
 #define WMEM_POISON(p, n) ((void)(p), (void)(n))
 #define WMEM_UNPOISON(p, n) ((void)(p), (void)(n))
@@ -179,4 +191,16 @@ void wmem_free(void *p)
     g_arena->in_use -= size;
     a_unlock();
     WMEM_POISON(b, size);
+}
+
+/* Before the first fork (world lock held): no more poisoning, and what is
+ * poisoned now is cleared, so parent and child see the same. */
+void wmem_fork(void)
+{
+    if (!g_arena || !g_poison)
+        return;
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_UNPOISON_MEMORY_REGION((void *)g_arena, g_arena->top);
+#endif
+    g_poison = false;
 }

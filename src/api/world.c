@@ -562,9 +562,12 @@ static void trans_send(btrans *t)
     if (!t->n_tx)
         return;
     if (!trans_mine(t)) { /* a socket another process of the family opened */
-        g_others = true;
+        if (!t->for_others)
+            g_others = true; /* once: no ping-pong over what nobody can send */
+        t->for_others = true;
         return;
     }
+    t->for_others = false;
     int sent = braid_io_send(g_io[t->id], t->tx, t->n_tx);
     if (sent <= 0) {
         if (sent < 0) /* a hard error: the packets are lost; SCTP retransmits */
@@ -917,7 +920,7 @@ void world_settle(void)
         bstack *st = W.dirty;
         W.dirty = st->dirty_next;
         st->in_dirty = false;
-        if (!stack_update_ready(st)) {
+        if (!stack_update_ready(st, &g_others)) {
             st->dirty_next = left;
             left = st;
         }
@@ -936,7 +939,6 @@ void world_settle(void)
         st->in_dirty = true;
         st->dirty_next = W.dirty;
         W.dirty = st;
-        g_others = true;
     }
 }
 
@@ -1069,6 +1071,12 @@ static void *bg_main(void *arg)
             timeout = 1; /* (g_bg_until is the holder's to read: left as it is) */
         } else {
             uint64_t now = braid_now_ns();
+            /* what a holder in another process of the family left undone
+             * (it reads its own bg_pending, not ours) */
+            if (atomic_exchange_explicit(&W.bg_pending[fam_slot()], false, memory_order_acq_rel)) {
+                world_pump(now);
+                world_settle();
+            }
             uint64_t next = world_next_expiry();
             if (W.waiters[fam_slot()]) {
                 /* a call reads the transports now; look again in 5 ms in
@@ -1146,6 +1154,7 @@ static void world_atfork_prepare(void)
         return;
     world_lock();
     g_forking = true;
+    wmem_fork();
     int c = fam_fork_slot();
     g_fork_slot = c;
     if (c < 0)
@@ -1173,7 +1182,7 @@ static void world_atfork_parent(void)
 
 static void world_atfork_child(void)
 {
-    g_need_bg = g_bg_running; /* threads do not cross fork */
+    g_need_bg = g_need_bg || g_bg_running; /* threads do not cross fork */
     g_bg_running = false;
     if (g_wake_fd >= 0)
         close(g_wake_fd);

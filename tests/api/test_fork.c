@@ -125,13 +125,23 @@ static void test_accept_then_fork(void)
     braid_close(l);
 }
 
-/* (2) pre-forked workers, one listening socket, each accepts in turn. */
-static void test_preforked_workers(void)
+/* (2) pre-forked workers, one listening socket, each accepts in turn.
+ * family: the clients are forked from the server's process after it made
+ * the listener (so they share its sockets' world: in-process delivery
+ * between processes); otherwise they are processes of their own. */
+static void preforked(bool family)
 {
     enum { WORKERS = 3, CONNS = 6 };
     struct srv a = {.conns = CONNS};
     a.up = free_udp_port();
     a.sport = (uint16_t)(20000 + (getpid() + 7) % 20000);
+    struct srv p1 = {a.sport, a.up, WORKERS}, p2 = {a.sport, a.up, CONNS - WORKERS};
+    int ctl1 = -1, ctl2 = -1;
+    pid_t cl1 = 0, cl2 = 0;
+    if (!family) {
+        cl1 = spawn(parallel_clients, &p1, &ctl1);
+        cl2 = spawn(clients, &p2, &ctl2);
+    }
     int l = serve(SOCK_STREAM, a.sport, a.up);
     CHECK(l >= 0);
     /* how many connections each worker served, in memory all of them see */
@@ -159,15 +169,16 @@ static void test_preforked_workers(void)
             }
         }
     }
-    int ctl;
-    pid_t cl = spawn(parallel_clients, &(struct srv){a.sport, a.up, WORKERS}, &ctl);
-    ctl_send(ctl, 1);
-    CTL_EXPECT(ctl, 2);
-    REAP(cl);
-    cl = spawn(clients, &(struct srv){a.sport, a.up, CONNS - WORKERS}, &ctl);
-    ctl_send(ctl, 1);
-    CTL_EXPECT(ctl, 2);
-    REAP(cl);
+    if (family) {
+        cl1 = spawn(parallel_clients, &p1, &ctl1);
+        cl2 = spawn(clients, &p2, &ctl2);
+    }
+    ctl_send(ctl1, 1);
+    CTL_EXPECT(ctl1, 2);
+    REAP(cl1);
+    ctl_send(ctl2, 1);
+    CTL_EXPECT(ctl2, 2);
+    REAP(cl2);
     for (int i = 0; i < WORKERS; i++)
         CHECK(reap(w[i], 15000, "worker"));
     CHECK_EQ(atomic_load(&served[WORKERS]), CONNS);
@@ -176,6 +187,16 @@ static void test_preforked_workers(void)
         busy += atomic_load(&served[i]) > 0;
     CHECK(busy >= 2); /* three clients at once: more than one worker took one */
     braid_close(l);
+}
+
+static void test_preforked_workers(void)
+{
+    preforked(false);
+}
+
+static void test_preforked_family(void)
+{
+    preforked(true);
 }
 
 /* One socket, parent and child both sending; the peer gets every message
@@ -288,6 +309,7 @@ int main(void)
 {
     RUN_ISOLATED(test_accept_then_fork);
     RUN_ISOLATED(test_preforked_workers);
+    RUN_ISOLATED(test_preforked_family);
     RUN_ISOLATED(test_both_send);
     RUN_ISOLATED(test_exec_cloexec);
     return CHECK_REPORT();
