@@ -93,8 +93,12 @@ bench: build
 vectors: build
 	$(BUILD)/tools/braid-vectors --quiet --pcap tests/vectors/all-chunks.pcap --corpus fuzz/corpus/fuzz_pkt
 
+# make install [PREFIX=/usr/local] [DESTDIR=stage]: the libraries, headers,
+# braid.pc, the CMake package, the tools and the man pages under PREFIX
+# (DESTDIR, when given, is put in front of every path, as for packaging).
+PREFIX ?= /usr/local
 install: build
-	cmake --install $(BUILD)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v crc32c_tables.h)
