@@ -80,7 +80,7 @@ $cc "${flags[@]}" -static -o "$tmp/prog_static" "$src/tests/install/prog.c" \
 if grep -v "statically linked applications requires at runtime\|in function" "$tmp/static.log" | grep .; then
     fail "static link: unexpected output"
 fi
-file "$tmp/prog_static" | grep -q 'statically linked' || fail "prog_static is not statically linked"
+! readelf -d "$tmp/prog_static" | grep -q NEEDED || fail "prog_static is not statically linked"
 run pkg-config-static "$tmp/prog_static"
 
 say "pkg-config --static, libbraid.a only"
