@@ -68,7 +68,8 @@ run() { # name, command...: runs a built program, checks its line
 say "pkg-config, shared"
 # shellcheck disable=SC2046
 $cc "${flags[@]}" -o "$tmp/prog_shared" "$src/tests/install/prog.c" $(pkg-config --cflags --libs braid)
-ldd "$tmp/prog_shared" | grep -q 'libbraid\.so\.0 => not found' || fail "prog_shared does not need libbraid.so.0"
+readelf -d "$tmp/prog_shared" | grep -q 'NEEDED.*\[libbraid\.so\.0\]' || fail "prog_shared does not need libbraid.so.0"
+LD_LIBRARY_PATH=$p/$libdir ldd "$tmp/prog_shared" | grep -q "libbraid\.so\.0 => $p/" || fail "prog_shared: libbraid.so.0 not found in $p"
 LD_LIBRARY_PATH=$p/$libdir run pkg-config-shared "$tmp/prog_shared"
 
 say "pkg-config --static, cc -static"
@@ -88,7 +89,7 @@ say "pkg-config --static, libbraid.a only"
 $cc "${flags[@]}" -o "$tmp/prog_static_braid" "$src/tests/install/prog.c" \
     $(pkg-config --cflags braid) -Wl,-Bstatic -lbraid -Wl,-Bdynamic \
     $(pkg-config --static --libs braid | sed 's/-lbraid//')
-! ldd "$tmp/prog_static_braid" | grep -q libbraid || fail "prog_static_braid needs libbraid.so"
+! readelf -d "$tmp/prog_static_braid" | grep -q 'NEEDED.*libbraid' || fail "prog_static_braid needs libbraid.so"
 run pkg-config-libbraid.a "$tmp/prog_static_braid"
 
 say "find_package(braid)"
@@ -96,7 +97,7 @@ cmake -S "$src/tests/install/consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFI
     -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >"$tmp/consumer.log" 2>&1 &&
     cmake --build "$tmp/consumer" >>"$tmp/consumer.log" 2>&1 ||
     { cat "$tmp/consumer.log"; fail "find_package(braid) project"; }
-! ldd "$tmp/consumer/prog_cmake_static" | grep -q libbraid || fail "prog_cmake_static needs libbraid.so"
+! readelf -d "$tmp/consumer/prog_cmake_static" | grep -q 'NEEDED.*libbraid' || fail "prog_cmake_static needs libbraid.so"
 # braid::braid: the build tree's rpath finds P/lib
 ldd "$tmp/consumer/prog_cmake_shared" | grep -q "libbraid.so.0 => $p/" || fail "prog_cmake_shared: not P's libbraid.so"
 run cmake-braid::braid "$tmp/consumer/prog_cmake_shared"
