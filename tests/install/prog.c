@@ -107,7 +107,8 @@ int main(int argc, char **argv)
     struct sctp_status st;
     socklen_t sl = sizeof st;
     memset(&st, 0, sizeof st);
-    if (braid_getsockopt(c, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) < 0 || st.sstat_state != SCTP_ESTABLISHED)
+    if (braid_getsockopt(c, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) < 0 ||
+        st.sstat_state != SCTP_ESTABLISHED)
         return fail("SCTP_STATUS");
     braid_close(c);
     braid_close(s);
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "FAIL (%s): braid called the program's functions %d times\n", how, hits);
         return 1;
     }
-    printf("ok (%s): ping/pong over 127.0.0.1 (UDP port %d), %u streams out, no name clash\n", how, up,
-           st.sstat_outstrms);
+    printf("ok (%s): ping/pong over 127.0.0.1 (UDP port %d), %u streams out, no name clash\n", how,
+           up, st.sstat_outstrms);
     return 0;
 }
