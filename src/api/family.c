@@ -112,16 +112,19 @@ void fam_wake_others(void)
     }
 }
 
-/* One slot per call, in turn: is its process still there (its wake socket
- * still bound)? Binding the name ourselves tells without waking it. */
+/* Up to eight slots per call, in turn: is each one's process still there
+ * (its wake socket still bound)? Binding the name ourselves tells without
+ * waking it. The first that is gone, or -1. */
 int fam_probe(void)
 {
     if (g_wsock < 0)
         return -1;
-    for (unsigned n = 0; n < BRAID_SLOTS; n++) {
+    unsigned asked = 0;
+    for (unsigned n = 0; n < BRAID_SLOTS && asked < 8; n++) {
         unsigned i = F->probe_next++ % BRAID_SLOTS;
         if (i == g_slot || !F->slot[i].used || !F->slot[i].pid)
             continue;
+        asked++;
         int t = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (t < 0)
             return -1;
@@ -129,9 +132,18 @@ int fam_probe(void)
         socklen_t l = wake_name(i, &a);
         int rc = bind(t, (struct sockaddr *)&a, l);
         close(t);
-        return rc == 0 ? (int)i : -1;
+        if (rc == 0)
+            return (int)i;
     }
     return -1;
+}
+
+bool fam_others(void)
+{
+    for (unsigned i = 0; F && i < BRAID_SLOTS; i++)
+        if (i != g_slot && F->slot[i].used)
+            return true;
+    return false;
 }
 
 void fam_release(unsigned slot)

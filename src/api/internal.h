@@ -237,6 +237,7 @@ void fam_child(int slot);                  /* in the child */
 int fam_wake_sock(void);                   /* its wake socket (poll it), or -1 */
 void fam_drain(void);                      /* empties it */
 void fam_wake_others(void);                /* work for the others: wake them */
+bool fam_others(void);                     /* other processes share the world */
 int fam_probe(void);                       /* (locked) a slot whose process is gone, or -1 */
 void fam_release(unsigned slot);           /* (locked) the slot is free again */
 void world_slot_gone(unsigned slot);       /* (locked) what a gone process held */

@@ -1096,6 +1096,8 @@ static void *bg_main(void *arg)
             for (btrans *t = W.trans; t; t = t->next)
                 if (!t->refs && t->idle_since + WORLD_TRANS_IDLE < next)
                     next = t->idle_since + WORLD_TRANS_IDLE; /* idle transports */
+            if (now + 1000000000ull < next && fam_others())
+                next = now + 1000000000ull; /* the family's processes: still there? */
             timeout = ms_until(next, now);
             g_bg_until = next;
             world_unlock();

@@ -199,6 +199,56 @@ static void test_preforked_family(void)
     preforked(true);
 }
 
+/* A child killed while it alone holds the socket: the family finds out
+ * and ends the association (the client reads end of file). */
+static void one_then_wait(int ctl, void *arg)
+{
+    struct srv *a = arg;
+    CTL_EXPECT(ctl, 1);
+    int c = client(SOCK_STREAM, a->up);
+    CHECK_EQ(connect_to(c, a->sport), 0);
+    set_timeouts(c, 8000, 5000);
+    CHECK_EQ(braid_send(c, "x", 1, 0), 1);
+    char b[8];
+    uint64_t t0 = now_ms();
+    ssize_t r = braid_recv(c, b, sizeof b, 0);
+    CHECK_EQ(r, 0);
+    if (r != 0)
+        fprintf(stderr, "  after the kill: %zd (%s)\n", r, strerror(errno));
+    ctl_send(ctl, (int)(now_ms() - t0));
+    braid_close(c);
+}
+
+static void test_child_killed(void)
+{
+    struct srv a = {.conns = 1};
+    a.up = free_udp_port();
+    a.sport = (uint16_t)(20000 + (getpid() + 29) % 20000);
+    int ctl;
+    pid_t cl = spawn(one_then_wait, &a, &ctl);
+    int l = serve(SOCK_STREAM, a.sport, a.up);
+    CHECK(l >= 0);
+    ctl_send(ctl, 1);
+    int c = braid_accept(l, NULL, NULL);
+    CHECK(c >= 0);
+    fflush(NULL);
+    pid_t kid = fork();
+    if (kid == 0) {
+        char b[8];
+        if (braid_recv(c, b, sizeof b, 0) == 1)
+            kill(getpid(), SIGKILL);
+        _exit(1);
+    }
+    CHECK_EQ(braid_close(c), 0);
+    int st = 0;
+    CHECK_EQ(waitpid(kid, &st, 0), kid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    int ms = ctl_recv(ctl, 10000);
+    CHECK(ms >= 0 && ms < 5000);
+    REAP(cl);
+    braid_close(l);
+}
+
 /* One socket, parent and child both sending; the peer gets every message
  * of both, the association survives. */
 static void count_peer(int ctl, void *arg)
@@ -311,6 +361,7 @@ int main(void)
     RUN_ISOLATED(test_preforked_workers);
     RUN_ISOLATED(test_preforked_family);
     RUN_ISOLATED(test_both_send);
+    RUN_ISOLATED(test_child_killed);
     RUN_ISOLATED(test_exec_cloexec);
     return CHECK_REPORT();
 }
