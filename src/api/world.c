@@ -40,6 +40,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "icmp.h"
 #include "internal.h"
 
@@ -145,6 +146,7 @@ static void port_unlink(bstack *st)
     if (*pp)
         *pp = st->port_next;
     st->has_port = false;
+    braid_hostport_release(st->reg_port); /* host-wide (hostport.c) */
 }
 
 void world_remove_stack(bstack *st)
@@ -182,6 +184,9 @@ int stack_reserve_port(bstack *st, uint16_t port)
     for (bstack *o = W.ports[port]; o; o = o->port_next)
         if (o != st && o->socks)
             return -EADDRINUSE;
+    int rc = braid_hostport_reserve(port); /* another process's: EADDRINUSE */
+    if (rc < 0)
+        return rc;
     port_unlink(st);
     st->cfg.local_port = port;
     st->reg_port = port;
@@ -210,10 +215,24 @@ static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, boo
         if (braid_find_assoc(st->ep, &path->remote, sport))
             return st;
     }
-    /* Over UDP the port is this process's alone: nobody serves that SCTP
-     * port, so it is refused. A raw socket sees every SCTP packet of the
-     * host, which another process may serve: silence. */
-    return first ? first : udp ? W.refuser : NULL;
+    /* Over UDP nobody serves that SCTP port (the port is this process's
+     * alone, or the processes sharing it steer each SCTP port to its
+     * holder, hostport.c): it is refused. A raw socket sees every SCTP
+     * packet of the host: one process answers for ports nobody holds. */
+    if (first)
+        return first;
+    return udp || braid_hostport_raw_ootb(pkt, len) ? W.refuser : NULL;
+}
+
+/* A stack of the process serves the SCTP destination port of pkt. */
+static bool port_served(const uint8_t *pkt, size_t len)
+{
+    if (len < 12)
+        return false;
+    for (bstack *st = W.ports[pkt[2] << 8 | pkt[3]]; st; st = st->port_next)
+        if (st->ep)
+            return true;
+    return false;
 }
 
 bstack *world_sender(uint16_t port, const braid_addr *peer, uint16_t peer_port)
@@ -297,7 +316,7 @@ static btrans *trans_find(braid_io_kind kind, int family, uint16_t port)
 
 static void trans_free(btrans *t)
 {
-    braid_io_close(t->io);
+    braid_hostport_close(t->io);
     free(t->txbuf);
     free(t);
 }
@@ -310,9 +329,9 @@ static int trans_open(braid_io_kind kind, int family, uint16_t port, bool is_def
     t->kind = kind;
     t->family = family;
     t->is_default = is_default;
-    int rc = braid_io_open(&t->io, kind, family, NULL, 0, kind == BRAID_IO_RAW ? 0 : port);
+    int rc = braid_hostport_open(&t->io, kind, family, kind == BRAID_IO_RAW ? 0 : port);
     if (rc < 0 && kind != BRAID_IO_RAW && family == 6)
-        rc = braid_io_open(&t->io, kind, 4, NULL, 0, port); /* IPv6 off on this host */
+        rc = braid_hostport_open(&t->io, kind, 4, port); /* IPv6 off on this host */
     if (rc < 0) {
         if (rc == -EADDRINUSE && kind == BRAID_IO_UDP)
             fprintf(stderr,
@@ -461,7 +480,7 @@ static void trans_send(btrans *t)
  * transports), else the stack's own. */
 static btrans *trans_for_path(const bstack *st, const braid_path *p)
 {
-    if (st->io_kind == BRAID_IO_RAW)
+    if (st->io_kind == BRAID_IO_RAW && st->tr)
         return (p->remote.family == 4 && st->tr2) ? st->tr2 : st->tr;
     if (st->tr && p->local.udp_port && p->local.udp_port != st->tr->port) {
         btrans *t = trans_find(st->io_kind, 6, p->local.udp_port);
@@ -610,6 +629,8 @@ static void flush_one(bstack *st, uint64_t now)
         p->seg = 0;
         btrans *out = trans_for_path(st, &p->path);
         btrans *in = local_dest(st, &p->path.remote, now);
+        if (in && braid_hostport_shared(in->io) && !port_served(p->data, p->len))
+            in = NULL; /* another process's: through the kernel */
         if (in) {
             hand_over(out, in, p, now);
             continue;
@@ -892,6 +913,7 @@ static bool stack_done(bstack *st, uint64_t now)
 static void reap(uint64_t now)
 {
     trans_reap(now, false);
+    braid_hostport_tick(now); /* raw IP: the answerer of out-of-the-blue packets */
     bstack *nx;
     for (bstack *st = W.stacks; st; st = nx) {
         nx = st->next;
@@ -936,6 +958,8 @@ static void *bg_main(void *arg)
             for (btrans *t = W.trans; t; t = t->next)
                 if (!t->refs && t->idle_since + WORLD_TRANS_IDLE < next)
                     next = t->idle_since + WORLD_TRANS_IDLE; /* idle transports */
+            if (braid_hostport_next_tick() < next)
+                next = braid_hostport_next_tick();
             timeout = ms_until(next, now);
             W.bg_until = next;
             world_unlock();
