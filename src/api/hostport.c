@@ -49,6 +49,7 @@
 #include "hostport.h"
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,8 +68,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HP_GROUPS 8   /* shared UDP ports per process */
-#define HP_SLOTS 1024 /* processes sharing one UDP port */
+#define HP_GROUPS 8  /* shared UDP ports per process */
+#define HP_SLOTS 256 /* processes sharing one UDP port */
 #define HP_BPFFS "/sys/fs/bpf"
 #define HP_PIN_DIR HP_BPFFS "/braid"
 #define HP_TICK_NS 500000000ull   /* raw IP: the answerer role is looked at this often */
@@ -379,12 +380,21 @@ static bool map_has(int map, uint32_t key)
     return hp_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0;
 }
 
-static void pin_path(char *buf, size_t cap, uint16_t udp_port, const char *what)
+static unsigned long long netns_ino(void)
 {
     struct stat st;
-    unsigned long long ino =
-        stat("/proc/self/ns/net", &st) == 0 ? (unsigned long long)st.st_ino : 0;
-    snprintf(buf, cap, HP_PIN_DIR "/v1-udp-%llu-%u-%s", ino, (unsigned)udp_port, what);
+    return stat("/proc/self/ns/net", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+static void pin_path_ns(char *buf, size_t cap, unsigned long long ino, unsigned udp_port,
+                        const char *what)
+{
+    snprintf(buf, cap, HP_PIN_DIR "/v1-udp-%llu-%u-%s", ino, udp_port, what);
+}
+
+static void pin_path(char *buf, size_t cap, uint16_t udp_port, const char *what)
+{
+    pin_path_ns(buf, cap, netns_ino(), udp_port, what);
 }
 
 static void group_fds_close(hp_group *g)
@@ -458,6 +468,123 @@ static int group_join(hp_group *g)
     return 0;
 }
 
+/* No process left in the group (every slot empty): its pins go (called
+ * under the port's lock). */
+static void pins_gc(int socks_map, uint16_t udp_port)
+{
+    for (uint32_t i = 0; i < HP_SLOTS; i++)
+        if (map_has(socks_map, i))
+            return;
+    char path[160];
+    pin_path(path, sizeof path, udp_port, "socks");
+    unlink(path);
+    pin_path(path, sizeof path, udp_port, "ports");
+    unlink(path);
+}
+
+/* The network namespaces alive now: those of the processes and those
+ * bound in /run/netns (a malloc'd array; *n of them). */
+static unsigned long long *netns_alive(size_t *n)
+{
+    size_t cap = 64;
+    unsigned long long *v = malloc(cap * sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    const char *dirs[] = {"/proc", "/run/netns"};
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(dirs[k]);
+        if (!d)
+            continue;
+        for (struct dirent *e; (e = readdir(d));) {
+            if (e->d_name[0] == '.' || (k == 0 && (e->d_name[0] < '0' || e->d_name[0] > '9')))
+                continue;
+            char path[300];
+            snprintf(path, sizeof path, k == 0 ? "/proc/%s/ns/net" : "/run/netns/%s", e->d_name);
+            struct stat st;
+            if (stat(path, &st) != 0)
+                continue;
+            bool seen = false;
+            for (size_t i = 0; i < *n && !seen; i++)
+                seen = v[i] == (unsigned long long)st.st_ino;
+            if (seen)
+                continue;
+            if (*n == cap) {
+                unsigned long long *nv = realloc(v, 2 * cap * sizeof *v);
+                if (!nv)
+                    break;
+                v = nv;
+                cap *= 2;
+            }
+            v[(*n)++] = (unsigned long long)st.st_ino;
+        }
+        closedir(d);
+    }
+    return v;
+}
+
+/* Pins left by processes that were killed (a clean exit removes them):
+ * those of this namespace's other UDP ports with no process on them (under
+ * the port's lock, skipped when it is busy), and those of namespaces that
+ * no longer exist. Once per process, at its first join. */
+static void pins_sweep(uint16_t self_port)
+{
+    DIR *d = opendir(HP_PIN_DIR);
+    if (!d)
+        return;
+    unsigned long long mine = netns_ino();
+    unsigned long long *alive = NULL;
+    size_t n_alive = 0;
+    bool listed = false;
+    for (struct dirent *e; (e = readdir(d));) {
+        unsigned long long ino;
+        unsigned port;
+        char what[8];
+        if (sscanf(e->d_name, "v1-udp-%llu-%u-%7s", &ino, &port, what) != 3 ||
+            strcmp(what, "socks") || port > 65535 || (ino == mine && port == self_port))
+            continue;
+        int lk = -1;
+        if (ino == mine) {
+            char name[48];
+            snprintf(name, sizeof name, "braid.udp-lock.%u", port);
+            if ((lk = name_bind(name)) < 0)
+                continue; /* a process is joining or leaving it now */
+        } else {
+            if (!listed) {
+                alive = netns_alive(&n_alive);
+                listed = true;
+            }
+            if (!alive)
+                break;
+            bool live = false;
+            for (size_t i = 0; i < n_alive && !live; i++)
+                live = alive[i] == ino;
+            if (live)
+                continue;
+        }
+        char path[160];
+        pin_path_ns(path, sizeof path, ino, port, "socks");
+        union bpf_attr a;
+        memset(&a, 0, sizeof a);
+        a.pathname = hp_ptr(path);
+        int fd = (int)hp_bpf(BPF_OBJ_GET, &a);
+        bool empty = fd >= 0;
+        for (uint32_t i = 0; empty && i < HP_SLOTS; i++)
+            empty = !map_has(fd, i);
+        if (fd >= 0)
+            close(fd);
+        if (empty) {
+            unlink(path);
+            pin_path_ns(path, sizeof path, ino, port, "ports");
+            unlink(path);
+        }
+        if (lk >= 0)
+            close(lk);
+    }
+    free(alive);
+    closedir(d);
+}
+
 static void group_leave(hp_group *g)
 {
     if (g->joined && !g->inherited) {
@@ -466,16 +593,7 @@ static void group_leave(hp_group *g)
             for (uint64_t b = H.bits[w]; b; b &= b - 1)
                 map_del(g->ports_map, w * 64 + (uint32_t)__builtin_ctzll(b));
         map_del(g->socks_map, g->slot);
-        bool empty = true;
-        for (uint32_t i = 0; i < HP_SLOTS && empty; i++)
-            empty = !map_has(g->socks_map, i);
-        if (empty) { /* the last process on the port: no pins left behind */
-            char path[160];
-            pin_path(path, sizeof path, g->udp_port, "socks");
-            unlink(path);
-            pin_path(path, sizeof path, g->udp_port, "ports");
-            unlink(path);
-        }
+        pins_gc(g->socks_map, g->udp_port);
         udp_unlock(lk);
     }
     group_fds_close(g);
@@ -514,16 +632,22 @@ static int udp_open_shared(braid_io **out, int family, uint16_t port)
     }
     int lk = udp_lock(port);
     int rc = group_maps(g, port);
+    static bool swept;
+    if (rc == 0 && !swept) {
+        swept = true;
+        pins_sweep(port);
+    }
     if (rc < 0) {
         udp_unlock(lk);
         sharing_off(port, "BPF maps and program", rc);
         return braid_io_open(out, BRAID_IO_UDP, family, NULL, 0, port);
     }
     rc = braid_io_open_ex(out, BRAID_IO_UDP, family, NULL, 0, port, BRAID_IO_REUSEPORT);
-    if (rc < 0) {
+    if (rc < 0) { /* (EADDRINUSE: a process holds the port without SO_REUSEPORT) */
+        pins_gc(g->socks_map, port);
         udp_unlock(lk);
         group_fds_close(g);
-        return rc; /* (EADDRINUSE: a process holds the port without SO_REUSEPORT) */
+        return rc;
     }
     int fd = -1;
     braid_io_fds(*out, &fd, 1);
