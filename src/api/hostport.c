@@ -43,7 +43,9 @@
  * HP_TICK_NS, so it moves on when its holder dies.
  *
  * Every function is called with the world lock held (world.c); the state
- * is this file's static variables, per process.
+ * is this file's static variables, per process. A forked child inherits
+ * the names, sockets and maps but never changes the maps or the filters
+ * (they are its parent's: pthread_atfork marks them inherited).
  */
 #define _GNU_SOURCE
 #include "hostport.h"
@@ -91,6 +93,7 @@ typedef struct hp_raw {
     braid_io *io;
     int fd;
     int family;
+    bool inherited; /* a forked copy: the filter is the parent's to change */
 } hp_raw;
 
 static struct {
@@ -186,6 +189,16 @@ static void hp_atfork_child(void)
     for (unsigned i = 0; i < HP_GROUPS; i++)
         if (H.g[i].io)
             H.g[i].inherited = true;
+    for (unsigned i = 0; i < H.n_raw; i++)
+        H.raw[i].inherited = true;
+}
+
+static void atfork_once(void)
+{
+    if (!H.atfork) {
+        pthread_atfork(NULL, NULL, hp_atfork_child);
+        H.atfork = true;
+    }
 }
 
 /* ---- the shared UDP port: bpffs, maps, the program ---- */
@@ -626,10 +639,7 @@ static int udp_open_shared(braid_io **out, int family, uint16_t port)
             g = &H.g[i];
     if (!g) /* (a process with more than HP_GROUPS numbered UDP ports: the rest are its own) */
         return braid_io_open(out, BRAID_IO_UDP, family, NULL, 0, port);
-    if (!H.atfork) {
-        pthread_atfork(NULL, NULL, hp_atfork_child);
-        H.atfork = true;
-    }
+    atfork_once();
     int lk = udp_lock(port);
     int rc = group_maps(g, port);
     static bool swept;
@@ -728,6 +738,8 @@ static void raw_refilter(void)
 {
     static struct sock_filter f[BPF_MAXINSNS];
     for (unsigned i = 0; i < H.n_raw; i++) {
+        if (H.raw[i].inherited)
+            continue;
         struct sock_fprog prog = {(unsigned short)raw_filter(f, H.raw[i].family), f};
         if (setsockopt(H.raw[i].fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0)
             fprintf(stderr, "braid: raw IP: setsockopt(SO_ATTACH_FILTER): %s\n", strerror(errno));
@@ -753,7 +765,9 @@ static void raw_add(braid_io *io, int family)
     H.raw[H.n_raw].io = io;
     H.raw[H.n_raw].fd = fd;
     H.raw[H.n_raw].family = family;
+    H.raw[H.n_raw].inherited = false;
     H.n_raw++;
+    atfork_once();
     raw_refilter();
     ootb_try();
     H.next_tick = hp_now_ns() + HP_TICK_NS;
