@@ -71,7 +71,8 @@ struct bsock {
     int family;
     bstack *st;
     bsock *next_in_stack;
-    unsigned refs; /* calls in progress (guarded by g_lock) */
+    unsigned refs;  /* calls in progress (guarded by g_lock) */
+    unsigned n_fds; /* descriptors naming it (dup): it ends with the last */
     bool closing;
 
     bool nonblock;
@@ -126,6 +127,7 @@ struct bsock {
         bool dscp_set, flowlabel_set;
         uint8_t dscp;       /* SPP_DSCP */
         uint32_t flowlabel; /* SPP_IPV6_FLOWLABEL */
+        bool v6only;        /* IPV6_V6ONLY (kept and reported) */
     } o;
 };
 
@@ -188,6 +190,7 @@ bsock *bs_get(int fd);
 void bs_put(bsock *s); /* drops it, settles readiness, unlocks the world */
 bsock *bs_new(int domain, int type, bstack *st);
 bool bs_is_braid(int fd);         /* no lock taken */
+uint32_t msg_next_len(bsock *s);  /* FIONREAD: bytes of what the next read returns (msg.c) */
 extern _Thread_local int t_errno; /* errno bs_put leaves: the caller's, or the call's error */
 
 /* the world (world.c): the lock, transports, demultiplexing, waiting */
@@ -259,6 +262,12 @@ int opts_set(bsock *s, int level, int name, const void *val, socklen_t len);
 int opts_get(bsock *s, int level, int name, void *val, socklen_t *len);
 void opts_transport_started(bstack *st); /* what the options set on the transport */
 socklen_t opts_val_len(int level, int name, socklen_t len); /* bytes of val it reads */
+
+/* Linux's private SOL_SCTP options of libsctp (lksctp.c): setsockopt /
+ * getsockopt results (-1 with errno) for a braid descriptor */
+bool lksctp_private_opt(int name);
+int lksctp_private_set(int fd, int name, const void *val, socklen_t len);
+int lksctp_private_get(int fd, int name, void *val, socklen_t *len);
 
 /* address helpers (addr.c) */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out, uint16_t *port);

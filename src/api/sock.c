@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -101,6 +102,7 @@ bsock *bs_new(int domain, int type, bstack *st)
     }
     s->fd = sv[0];
     s->inner = sv[1];
+    s->n_fds = 1;
     s->type = type;
     s->family = domain;
     s->st = st;
@@ -382,6 +384,25 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
     return rc < 0 ? fail(-rc) : nfd;
 }
 
+int braid_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    if (!bs_is_braid(fd))
+        return accept4(fd, addr, len, flags);
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return fail(EINVAL); /* as Linux (__sys_accept4) */
+    int nfd = braid_accept(fd, addr, len);
+    if (nfd < 0)
+        return nfd;
+    bsock *c = bs_get(nfd);
+    if (c) {
+        c->nonblock = (flags & SOCK_NONBLOCK) != 0;
+        if (flags & SOCK_CLOEXEC)
+            fcntl(nfd, F_SETFD, FD_CLOEXEC);
+        bs_put(c);
+    }
+    return nfd;
+}
+
 /* ---- connect ---- */
 
 /* Starts an association to the given addresses; st locked. */
@@ -578,11 +599,38 @@ static void close_assocs(bsock *s, uint64_t now)
     }
 }
 
+/* Another descriptor of s than fd (s has more than one; world locked). */
+static int other_fd(const bsock *s, int fd)
+{
+    for (int i = 0; i < BRAID_API_MAX_FDS; i++)
+        if (i != fd && atomic_load_explicit(&g_tab[i], memory_order_relaxed) == s)
+            return i;
+    return -1;
+}
+
+/* fd no longer names s, which has other descriptors (world locked). */
+static void unname(bsock *s, int fd)
+{
+    atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
+    s->n_fds--;
+    if (s->fd == fd)
+        s->fd = other_fd(s, fd);
+}
+
 int braid_close(int fd)
 {
     bsock *s = bs_get(fd);
     if (!s)
         return close(fd);
+    if (s->n_fds > 1) {
+        /* a dup of it stays open: only this descriptor goes, as with the
+         * kernel's file references */
+        unname(s, fd);
+        if (!g_exiting)
+            close(fd);
+        bs_put(s);
+        return 0;
+    }
     bstack *st = s->st;
     uint64_t now = braid_now_ns();
     if (st->ep) {
@@ -649,6 +697,8 @@ int braid_shutdown(int fd, int how)
     return rc < 0 ? fail(-rc) : 0;
 }
 
+static int name_too(bsock *s, int nfd);
+
 int braid_fcntl(int fd, int cmd, ...)
 {
     va_list ap;
@@ -664,11 +714,175 @@ int braid_fcntl(int fd, int cmd, ...)
     } else if (cmd == F_SETFL) {
         s->nonblock = (arg & O_NONBLOCK) != 0;
         rc = 0;
+    } else if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+        rc = fcntl(fd, cmd, arg);
+        if (rc >= 0)
+            rc = name_too(s, rc);
+        else
+            rc = -errno;
+        if (rc < 0) {
+            bs_put(s);
+            return fail(-rc);
+        }
     } else {
         rc = fcntl(fd, cmd, arg);
+        if (rc < 0)
+            t_errno = errno; /* what bs_put leaves */
     }
     bs_put(s);
     return rc;
+}
+
+/* ---- dup, dup2, dup3, close_range ---- */
+
+/* nfd, a new descriptor of s's file from the system, names s too (world
+ * locked): nfd, or -EMFILE (closed) beyond the table. */
+static int name_too(bsock *s, int nfd)
+{
+    if (nfd >= BRAID_API_MAX_FDS) {
+        close(nfd);
+        return -EMFILE;
+    }
+    s->n_fds++;
+    atomic_store_explicit(&g_tab[nfd], s, memory_order_release);
+    return nfd;
+}
+
+int braid_dup(int fd)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return dup(fd);
+    int nfd = dup(fd);
+    int rc = nfd < 0 ? -errno : name_too(s, nfd);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : rc;
+}
+
+/* dup2 / dup3 (three: dup3's rules). The system replaces newfd in one
+ * step; the table follows under the world lock. When newfd was the last
+ * descriptor of a braid socket, that socket is closed as by close(), after
+ * the replacement, through a spare descriptor of it made first. */
+static int dup_onto(int oldfd, int newfd, int flags, bool three)
+{
+    if (!bs_is_braid(oldfd) && !bs_is_braid(newfd))
+        return three ? dup3(oldfd, newfd, flags) : dup2(oldfd, newfd);
+    if (three && (oldfd == newfd || (flags & ~O_CLOEXEC)))
+        return fail(EINVAL);
+    if (oldfd == newfd) /* dup2: nothing to do when oldfd is open */
+        return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+    if (newfd < 0 || newfd >= BRAID_API_MAX_FDS)
+        return fail(EBADF);
+    int spare = -1;
+    bsock *t = bs_get(newfd);
+    if (t) {
+        bool last = t->n_fds == 1;
+        if (last) {
+            int d = fcntl(newfd, F_DUPFD_CLOEXEC, 0);
+            spare = d < 0 ? d : name_too(t, d);
+        }
+        bs_put(t);
+        if (last && spare < 0) /* (no descriptor to spare: not in one step) */
+            braid_close(newfd);
+    }
+    world_lock();
+    bsock *s = atomic_load_explicit(&g_tab[oldfd], memory_order_relaxed);
+    int rc = three ? dup3(oldfd, newfd, flags) : dup2(oldfd, newfd);
+    int e = errno;
+    if (rc >= 0) {
+        t = atomic_load_explicit(&g_tab[newfd], memory_order_relaxed);
+        if (t)
+            unname(t, newfd);
+        if (s && !s->closing) {
+            s->n_fds++;
+            atomic_store_explicit(&g_tab[newfd], s, memory_order_release);
+        }
+    }
+    world_unlock();
+    if (spare >= 0)
+        braid_close(spare);
+    if (rc < 0)
+        return fail(e);
+    return rc;
+}
+
+int braid_dup2(int oldfd, int newfd)
+{
+    return dup_onto(oldfd, newfd, 0, false);
+}
+
+int braid_dup3(int oldfd, int newfd, int flags)
+{
+    return dup_onto(oldfd, newfd, flags, true);
+}
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE 2
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4
+#endif
+
+int braid_close_range(unsigned first, unsigned last, int flags)
+{
+    if (first > last || (flags & ~(int)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+        return fail(EINVAL);
+    if (!(flags & (int)CLOSE_RANGE_CLOEXEC)) {
+        /* braid's sockets in the range end as by close(), then the system
+         * closes the rest */
+        unsigned end = last < (unsigned)BRAID_API_MAX_FDS - 1 ? last : (unsigned)BRAID_API_MAX_FDS - 1;
+        for (unsigned fd = first; fd <= end; fd++)
+            if (bs_is_braid((int)fd))
+                braid_close((int)fd);
+    }
+    return close_range(first, last, flags);
+}
+
+/* ---- ioctl ---- */
+
+int braid_ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    bsock *s = bs_get(fd);
+    if (!s)
+        return ioctl(fd, request, arg);
+    int rc = 0;
+    int v;
+    switch (request) {
+    case FIONREAD: /* SIOCINQ */
+        /* as Linux (sctp_ioctl): ENOTCONN on a one-to-one listener; the
+         * length of what the next read returns (one message or
+         * notification, as much of it as is here), 0 when nothing is */
+        if (s->type == SOCK_STREAM && s->listening) {
+            rc = -ENOTCONN;
+            break;
+        }
+        if (s->st->ep)
+            world_pump(braid_now_ns());
+        v = (int)msg_next_len(s);
+        if (uaccess_write(arg, &v, sizeof v) < 0)
+            rc = -EFAULT;
+        break;
+    case FIONBIO: /* the kernel's own (fs/ioctl.c), on the file: O_NONBLOCK */
+        if (uaccess_read(&v, arg, sizeof v) < 0)
+            rc = -EFAULT;
+        else
+            s->nonblock = v != 0;
+        break;
+    case TIOCOUTQ: /* SIOCOUTQ: Linux's SCTP has none (sock_do_ioctl: ENOTTY) */
+        rc = -ENOTTY;
+        break;
+    default: /* FIOCLEX, FIONCLEX, FIOASYNC, interface ioctls: the descriptor's */
+        rc = ioctl(fd, request, arg);
+        if (rc < 0)
+            rc = -errno;
+        break;
+    }
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : rc;
 }
 
 int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
