@@ -993,7 +993,12 @@ void stack_dispatch_events(bstack *st)
                         braid_event_release(st->ep, &ev);
                         continue;
                     }
-                    if (!owner) { /* nobody would ever see it: refuse it */
+                    /* nobody would ever see it: refuse it, unless its
+                     * socket was closed while it was being set up (a
+                     * one-to-many send, then close): it was shut down
+                     * then, and that shutdown delivers what was sent */
+                    int state = braid_assoc_state_get(st->ep, ev.assoc);
+                    if (!owner && state < (int)BRAID_STATE_SHUTDOWN_PENDING) {
                         braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
                         braid_event_release(st->ep, &ev);
                         continue;

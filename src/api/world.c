@@ -62,6 +62,7 @@ static struct {
     bstack *dirty;
     unsigned waiters; /* calls polling the transports themselves */
     atomic_bool bg_pending;
+    bool bg_kick_on_unlock; /* the background thread sleeps on its wake fd only */
     uint64_t last_rx;
     uint64_t next_expiry; /* as of the last pump (the lazy path's check) */
     uint64_t bg_until;    /* when the background thread wakes up next (0: soon) */
@@ -96,8 +97,12 @@ static bool world_trylock(void)
 
 void world_unlock(void)
 {
+    bool kick = W.bg_kick_on_unlock;
+    W.bg_kick_on_unlock = false;
     t_held = false;
     pthread_mutex_unlock(&W.lock);
+    if (kick)
+        bg_kick();
 }
 
 void world_assert_held(void)
@@ -874,8 +879,14 @@ int world_wait(bsock *s, short events, uint64_t deadline)
 
 void world_leave(void)
 {
-    if (atomic_exchange_explicit(&W.bg_pending, false, memory_order_acq_rel))
+    if (atomic_exchange_explicit(&W.bg_pending, false, memory_order_acq_rel)) {
         world_pump(braid_now_ns());
+        /* the background thread found the lock taken and sleeps on its
+         * wake fd only: once the lock is free it watches the transports
+         * again (a program waiting in select/poll outside braid, as an
+         * unmodified one under braid-run does, depends on it) */
+        W.bg_kick_on_unlock = true;
+    }
     else if (W.flushq)
         run_flushq(braid_now_ns());
     world_settle();
