@@ -861,9 +861,9 @@ int braid_recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct
             return (int)fail(EINVAL);
         limit = t;
     }
-    uint64_t deadline = timeout ? braid_now_ns() + (uint64_t)limit.tv_sec * 1000000000ull +
-                                      (uint64_t)limit.tv_nsec
-                                : 0;
+    uint64_t deadline =
+        timeout ? braid_now_ns() + (uint64_t)limit.tv_sec * 1000000000ull + (uint64_t)limit.tv_nsec
+                : 0;
     int f = flags & ~MSG_WAITFORONE;
     unsigned i = 0;
     for (; i < vlen; i++) {

@@ -1681,8 +1681,7 @@ socklen_t opts_val_len(int level, int name, socklen_t len)
 
 int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) &&
-        bs_is_braid(fd))
+    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) && bs_is_braid(fd))
         return lksctp_private_set(fd, name, val, len); /* libsctp's (lksctp.c) */
     bsock *s = bs_get(fd);
     if (!s)
@@ -1704,8 +1703,7 @@ int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 
 int braid_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) &&
-        bs_is_braid(fd))
+    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) && bs_is_braid(fd))
         return lksctp_private_get(fd, name, val, len); /* libsctp's (lksctp.c) */
     bsock *s = bs_get(fd);
     if (!s)

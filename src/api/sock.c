@@ -830,7 +830,8 @@ int braid_close_range(unsigned first, unsigned last, int flags)
     if (!(flags & (int)CLOSE_RANGE_CLOEXEC)) {
         /* braid's sockets in the range end as by close(), then the system
          * closes the rest */
-        unsigned end = last < (unsigned)BRAID_API_MAX_FDS - 1 ? last : (unsigned)BRAID_API_MAX_FDS - 1;
+        unsigned end =
+            last < (unsigned)BRAID_API_MAX_FDS - 1 ? last : (unsigned)BRAID_API_MAX_FDS - 1;
         for (unsigned fd = first; fd <= end; fd++)
             if (bs_is_braid((int)fd))
                 braid_close((int)fd);

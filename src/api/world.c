@@ -886,8 +886,7 @@ void world_leave(void)
          * again (a program waiting in select/poll outside braid, as an
          * unmodified one under braid-run does, depends on it) */
         W.bg_kick_on_unlock = true;
-    }
-    else if (W.flushq)
+    } else if (W.flushq)
         run_flushq(braid_now_ns());
     world_settle();
 }
