@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 ROOT       := $(abspath .)
 
-.PHONY: all setup build demo demo-wire check check-asan check-tsan check-lksctp fuzz fuzz-build bench vectors install clean format
+.PHONY: all setup build demo demo-wire check check-asan check-tsan check-lksctp check-dropin fuzz fuzz-build bench vectors install clean format
 
 all: build
 
@@ -51,6 +51,16 @@ check: fuzz-build build
 # tests/lksctp/expected-pass.txt fails; LKSCTP_STRICT=1: when any fails.
 check-lksctp: build
 	tests/lksctp/run.sh $(BUILD)
+
+# Unmodified programs from Debian's packages under braid-run
+# (libbraid-preload.so) on 127.0.0.1: iperf3 --sctp (against braid-perf's
+# bulk throughput), socat (10 MB byte-exact), lksctp-tools' sctp_test and
+# sctp_darn, a program built against libsctp-dev; then the lksctp
+# func_tests built against libsctp-dev, unmodified, and run under braid-run
+# (same pass list as the compat build). Installs what it needs (setup).
+check-dropin: build
+	tests/dropin/run.sh $(BUILD)
+	LKSCTP_MODE=libsctp tests/lksctp/run.sh $(BUILD)
 
 # The whole suite under ASan + UBSan (and LeakSanitizer).
 check-asan: setup

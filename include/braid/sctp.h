@@ -1070,6 +1070,26 @@ int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
 int braid_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
 /* F_GETFL / F_SETFL (O_NONBLOCK), F_GETFD / F_SETFD and the rest. */
 int braid_fcntl(int fd, int cmd, ...);
+/* The rest of what an unmodified program calls on a socket (the LD_PRELOAD
+ * drop-in, braid-run, routes these here too). A descriptor made by dup,
+ * dup2, dup3 or F_DUPFD names the same braid socket, which ends when the
+ * last of its descriptors is closed. ioctl: FIONREAD/SIOCINQ (the length of
+ * what the next read returns), FIONBIO; SIOCOUTQ is ENOTTY, as on Linux;
+ * the others act on the descriptor. */
+struct mmsghdr;
+struct timespec;
+struct iovec;
+int braid_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+ssize_t braid_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t braid_writev(int fd, const struct iovec *iov, int iovcnt);
+int braid_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+                   struct timespec *timeout);
+int braid_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
+int braid_ioctl(int fd, unsigned long request, ...);
+int braid_dup(int fd);
+int braid_dup2(int oldfd, int newfd);
+int braid_dup3(int oldfd, int newfd, int flags);
+int braid_close_range(unsigned int first, unsigned int last, int flags);
 
 /* ------------------------------------------------------------------------ */
 /* The lksctp library functions (RFC 6458 section 9), Linux signatures       */

@@ -93,7 +93,6 @@ typedef struct bnote {
 } bnote;
 
 struct bsock {
-    int fd;    /* the application's descriptor */
     int inner; /* our end of the socketpair */
     int type;  /* SOCK_STREAM (one-to-one) or SOCK_SEQPACKET (one-to-many) */
     int family;
@@ -103,7 +102,8 @@ struct bsock {
     bool closing;
     bmask holders;             /* processes of the family with fd and inner open */
     bool for_others;           /* its readiness is theirs to settle: they were woken */
-    uint16_t nfd[BRAID_SLOTS]; /* descriptors of it each one has */
+    uint16_t nfd[BRAID_SLOTS]; /* the application's descriptors of it in each (dup) */
+    int pfd[BRAID_SLOTS];      /* one of them, in each (readiness is set on it) */
 
     bool nonblock;
     bool listening;
@@ -157,6 +157,7 @@ struct bsock {
         bool dscp_set, flowlabel_set;
         uint8_t dscp;       /* SPP_DSCP */
         uint32_t flowlabel; /* SPP_IPV6_FLOWLABEL */
+        bool v6only;        /* IPV6_V6ONLY (kept and reported) */
     } o;
 };
 
@@ -245,11 +246,12 @@ void fam_release(unsigned slot);     /* (locked) the slot is free again */
 void world_slot_gone(unsigned slot); /* (locked) what a gone process held */
 void sock_abandon(bsock *s, uint64_t now); /* (locked) nobody holds it any more: as close */
 void bs_orphan_all(void);
-bool fam_orphaned(void);             /* a forked child without the world: its descriptors fail */
-void braid_fam_exec(void);           /* before exec (the preload's): this process lets go */
-unsigned fam_slot(void);             /* this process's slot */
-braid_io *trans_io(const btrans *t); /* this process's socket of it, or NULL */
-bool bs_mine(const bsock *s);        /* its descriptors are open in this process */
+bool fam_orphaned(void);                /* a forked child without the world: its descriptors fail */
+void braid_fam_exec(void);              /* before exec (the preload's): this process lets go */
+unsigned fam_slot(void);                /* this process's slot */
+braid_io *trans_io(const btrans *t);    /* this process's socket of it, or NULL */
+bool bs_mine(const bsock *s);           /* its descriptors are open in this process */
+#define bs_fd(s) ((s)->pfd[fam_slot()]) /* one of them */
 
 /* socket table (sock.c) */
 /* For a braid descriptor: the socket, with the world locked and a reference
@@ -258,6 +260,7 @@ bsock *bs_get(int fd);
 void bs_put(bsock *s); /* drops it, settles readiness, unlocks the world */
 bsock *bs_new(int domain, int type, bstack *st);
 bool bs_is_braid(int fd);         /* no lock taken */
+uint32_t msg_next_len(bsock *s);  /* FIONREAD: bytes of what the next read returns (msg.c) */
 extern _Thread_local int t_errno; /* errno bs_put leaves: the caller's, or the call's error */
 
 /* the world (world.c): the lock, transports, demultiplexing, waiting */
@@ -329,6 +332,12 @@ int opts_set(bsock *s, int level, int name, const void *val, socklen_t len);
 int opts_get(bsock *s, int level, int name, void *val, socklen_t *len);
 void opts_transport_started(bstack *st); /* what the options set on the transport */
 socklen_t opts_val_len(int level, int name, socklen_t len); /* bytes of val it reads */
+
+/* Linux's private SOL_SCTP options of libsctp (lksctp.c): setsockopt /
+ * getsockopt results (-1 with errno) for a braid descriptor */
+bool lksctp_private_opt(int name);
+int lksctp_private_set(int fd, int name, const void *val, socklen_t len);
+int lksctp_private_get(int fd, int name, void *val, socklen_t *len);
 
 /* address helpers (addr.c) */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, braid_addr *out, uint16_t *port);

@@ -228,10 +228,10 @@ int sctp_peeloff_flags(int sd, sctp_assoc_t assoc_id, unsigned flags)
             c->o = s->o;
             c->nonblock = (flags & SOCK_NONBLOCK) != 0;
             if (flags & SOCK_CLOEXEC)
-                fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+                fcntl(bs_fd(c), F_SETFD, FD_CLOEXEC);
             /* notifications of that association move with it */
             note_move(s, c, assoc_id);
-            nfd = c->fd;
+            nfd = bs_fd(c);
             stack_mark(st);
         }
     }
@@ -255,19 +255,19 @@ int sctp_opt_info(int sd, sctp_assoc_t id, int opt, void *arg, socklen_t *size)
     return braid_getsockopt(sd, IPPROTO_SCTP, opt, arg, size);
 }
 
-/* Packed addresses of one side of an association. */
-static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer)
+/* Packed addresses of one side of an association, in a buffer of
+ * malloc: how many (and *bytes), or -errno. */
+static int collect_addrs(int sd, sctp_assoc_t id, bool peer, uint8_t **out, size_t *bytes)
 {
-    if (!addrs)
-        return fail(EFAULT);
     bsock *s = bs_get(sd);
     if (!s)
-        return foreign_get(sd, peer ? SCTP_GET_PEER_ADDRS : SCTP_GET_LOCAL_ADDRS);
+        return -foreign_err(sd, true, peer ? SCTP_GET_PEER_ADDRS : SCTP_GET_LOCAL_ADDRS);
     bstack *st = s->st;
     int rc = 0;
     braid_addr list[BRAID_MAX_ADDRS];
     uint16_t port = 0;
     unsigned n = 0;
+    int family = s->family;
     if (peer) {
         braid_assoc_id aid = (s->type == SOCK_STREAM || s->peeled) ? s->assoc : (braid_assoc_id)id;
         braid_assoc_status as;
@@ -291,23 +291,38 @@ static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer
     }
     bs_put(s);
     if (rc < 0)
-        return fail(-rc);
+        return rc;
     uint8_t *buf = malloc(n * sizeof(struct sockaddr_in6) + 1);
     if (!buf)
-        return fail(ENOMEM);
+        return -ENOMEM;
     size_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         struct sockaddr_storage ss;
-        socklen_t l = addr_to_sockaddr(&list[i], port, s->family, &ss);
+        socklen_t l = addr_to_sockaddr(&list[i], port, family, &ss);
         memcpy(buf + off, &ss, l);
         off += l;
     }
+    *out = buf;
+    *bytes = off;
+    return (int)n;
+}
+
+/* sctp_getpaddrs / sctp_getladdrs: the packed array (freed with free()). */
+static int get_addrs(int sd, sctp_assoc_t id, struct sockaddr **addrs, bool peer)
+{
+    if (!addrs)
+        return fail(EFAULT);
+    uint8_t *buf;
+    size_t bytes;
+    int n = collect_addrs(sd, id, peer, &buf, &bytes);
+    if (n < 0)
+        return fail(-n);
     struct sockaddr *out = (struct sockaddr *)buf;
     if (uaccess_write(addrs, &out, sizeof out) < 0) {
         free(buf);
         return fail(EFAULT);
     }
-    return (int)n;
+    return n;
 }
 
 int sctp_getpaddrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
@@ -567,4 +582,201 @@ int sctp_recvv(int s, const struct iovec *iov, int iovlen, struct sockaddr *from
     if (infotype)
         *infotype = type;
     return (int)n;
+}
+
+/* ---- Linux's private options: what libsctp's own functions are made of ---- */
+
+/* Options of level SOL_SCTP that libsctp.so.1 uses to implement the calls
+ * above (Linux <linux/sctp.h>, net/sctp/socket.c). A program linked with
+ * Debian's libsctp and run under braid-run reaches braid's sctp_* first
+ * (the preload library exports them); these serve a libsctp that is reached
+ * anyway (loaded with RTLD_DEEPBIND, called through dlsym, or linked
+ * statically). */
+bool lksctp_private_opt(int name)
+{
+    switch (name) {
+    case SCTP_SOCKOPT_BINDX_ADD:
+    case SCTP_SOCKOPT_BINDX_REM:
+    case SCTP_SOCKOPT_PEELOFF:
+    case SCTP_SOCKOPT_CONNECTX_OLD:
+    case SCTP_GET_PEER_ADDRS:
+    case SCTP_GET_LOCAL_ADDRS:
+    case SCTP_SOCKOPT_CONNECTX:
+    case SCTP_SOCKOPT_CONNECTX3:
+    case SCTP_SOCKOPT_PEELOFF_FLAGS: return true;
+    default: return false;
+    }
+}
+
+/* The number of packed addresses in n bytes, as Linux walks them
+ * (sctp_setsockopt_bindx, __sctp_connect): each needs its family and then
+ * all of its family's length inside the n bytes; -EINVAL otherwise. */
+static int count_packed(const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    int cnt = 0;
+    while (off < n) {
+        sa_family_t fam;
+        if (off + sizeof fam > n)
+            return -EINVAL;
+        memcpy(&fam, p + off, sizeof fam);
+        int l = sctp_getaddrlen(fam);
+        if (l < 0 || off + (size_t)l > n)
+            return -EINVAL;
+        off += (size_t)l;
+        cnt++;
+    }
+    return cnt;
+}
+
+/* The application's n packed bytes, copied (Linux: memdup_sockptr first). */
+static int copy_packed(const void *u, socklen_t n, uint8_t **out)
+{
+    if ((int)n <= 0)
+        return -EINVAL; /* (Linux: setsockopt with optlen < 0, the handlers with 0) */
+    uint8_t *k = malloc(n);
+    if (!k)
+        return -ENOMEM;
+    if (uaccess_read(k, u, n) < 0) {
+        free(k);
+        return -EFAULT;
+    }
+    *out = k;
+    return 0;
+}
+
+/* setsockopt: 0, or for SCTP_SOCKOPT_CONNECTX the association id, or -1. */
+int lksctp_private_set(int fd, int name, const void *val, socklen_t len)
+{
+    if (name != SCTP_SOCKOPT_BINDX_ADD && name != SCTP_SOCKOPT_BINDX_REM &&
+        name != SCTP_SOCKOPT_CONNECTX_OLD && name != SCTP_SOCKOPT_CONNECTX)
+        return fail(ENOPROTOOPT); /* the getsockopt ones (Linux: sctp_setsockopt) */
+    uint8_t *k;
+    int rc = copy_packed(val, len, &k);
+    if (rc < 0)
+        return fail(-rc);
+    int cnt = count_packed(k, len);
+    if (cnt < 0) {
+        free(k);
+        return fail(-cnt);
+    }
+    if (name == SCTP_SOCKOPT_BINDX_ADD || name == SCTP_SOCKOPT_BINDX_REM) {
+        rc = sctp_bindx(fd, (struct sockaddr *)k, cnt,
+                        name == SCTP_SOCKOPT_BINDX_ADD ? SCTP_BINDX_ADD_ADDR : SCTP_BINDX_REM_ADDR);
+    } else {
+        /* as Linux (sctp_setsockopt_connectx): the new association's id is
+         * the return value; EINPROGRESS on a non-blocking socket */
+        sctp_assoc_t id = 0;
+        rc = sctp_connectx(fd, (struct sockaddr *)k, cnt, &id);
+        if (rc == 0 && name == SCTP_SOCKOPT_CONNECTX)
+            rc = (int)id;
+    }
+    int e = errno;
+    free(k);
+    errno = e;
+    return rc;
+}
+
+static int peeloff_opt(int fd, void *val, socklen_t *ulen, socklen_t len, bool with_flags)
+{
+    sctp_peeloff_flags_arg_t a;
+    memset(&a, 0, sizeof a);
+    socklen_t need = with_flags ? (socklen_t)sizeof a : (socklen_t)sizeof a.p_arg;
+    if (len < need)
+        return fail(EINVAL);
+    if (uaccess_read(&a, val, need) < 0)
+        return fail(EFAULT);
+    int nfd = sctp_peeloff_flags(fd, a.p_arg.associd, with_flags ? a.flags : 0);
+    if (nfd < 0)
+        return -1;
+    a.p_arg.sd = nfd;
+    /* as Linux: optlen, then the argument with the new descriptor; a fault
+     * there loses the socket */
+    if (uaccess_write2(ulen, &need, sizeof need, val, &a, need) < 0) {
+        braid_close(nfd);
+        return fail(EFAULT);
+    }
+    return 0;
+}
+
+static int getaddrs_opt(int fd, void *val, socklen_t *ulen, socklen_t len, bool peer)
+{
+    struct sctp_getaddrs g;
+    /* as Linux: SCTP_GET_PEER_ADDRS needs the header, SCTP_GET_LOCAL_ADDRS
+     * more than it, and leaves the addresses len - 16 bytes
+     * (sctp_getsockopt_local_addrs subtracts the header twice) */
+    if (peer ? len < sizeof g : len <= sizeof g)
+        return fail(EINVAL);
+    if (uaccess_read(&g, val, sizeof g) < 0)
+        return fail(EFAULT);
+    size_t space = peer ? len - offsetof(struct sctp_getaddrs, addrs)
+                        : len - sizeof g - offsetof(struct sctp_getaddrs, addrs);
+    uint8_t *buf;
+    size_t bytes;
+    int n = collect_addrs(fd, g.assoc_id, peer, &buf, &bytes);
+    if (n < 0)
+        return fail(-n);
+    if (bytes > space) {
+        free(buf);
+        return fail(ENOMEM); /* libsctp tries again with a larger buffer */
+    }
+    g.addr_num = (uint32_t)n;
+    socklen_t out = (socklen_t)(offsetof(struct sctp_getaddrs, addrs) + bytes);
+    int rc = uaccess_write((uint8_t *)val + offsetof(struct sctp_getaddrs, addrs), buf, bytes);
+    if (rc == 0)
+        rc = uaccess_write2(&((struct sctp_getaddrs *)val)->addr_num, &g.addr_num,
+                            sizeof g.addr_num, ulen, &out, sizeof out);
+    free(buf);
+    return rc < 0 ? fail(EFAULT) : 0;
+}
+
+static int connectx3_opt(int fd, void *val, socklen_t *ulen, socklen_t len)
+{
+    struct sctp_getaddrs_old p;
+    if (len < sizeof p)
+        return fail(EINVAL);
+    if (uaccess_read(&p, val, sizeof p) < 0)
+        return fail(EFAULT);
+    if (p.addr_num <= 0)
+        return fail(EINVAL);
+    uint8_t *k;
+    int rc = copy_packed(p.addrs, (socklen_t)p.addr_num, &k);
+    if (rc < 0)
+        return fail(-rc);
+    int cnt = count_packed(k, (size_t)p.addr_num);
+    if (cnt < 0) {
+        free(k);
+        return fail(-cnt);
+    }
+    sctp_assoc_t id = 0;
+    rc = sctp_connectx(fd, (struct sockaddr *)k, cnt, &id);
+    int e = errno;
+    free(k);
+    /* as Linux (sctp_getsockopt_connectx3): the id goes back when the
+     * association started, also on EINPROGRESS */
+    if (rc == 0 || e == EINPROGRESS) {
+        socklen_t n = sizeof id;
+        if (uaccess_write2(val, &id, sizeof id, ulen, &n, sizeof n) < 0)
+            return fail(EFAULT);
+    }
+    errno = e;
+    return rc;
+}
+
+/* getsockopt of the private options: 0 or -1. */
+int lksctp_private_get(int fd, int name, void *val, socklen_t *ulen)
+{
+    socklen_t len;
+    if (!ulen || uaccess_read(&len, ulen, sizeof len) < 0)
+        return fail(EFAULT);
+    if ((int)len < 0)
+        return fail(EINVAL); /* as Linux (sctp_getsockopt) */
+    switch (name) {
+    case SCTP_SOCKOPT_PEELOFF: return peeloff_opt(fd, val, ulen, len, false);
+    case SCTP_SOCKOPT_PEELOFF_FLAGS: return peeloff_opt(fd, val, ulen, len, true);
+    case SCTP_GET_PEER_ADDRS: return getaddrs_opt(fd, val, ulen, len, true);
+    case SCTP_GET_LOCAL_ADDRS: return getaddrs_opt(fd, val, ulen, len, false);
+    case SCTP_SOCKOPT_CONNECTX3: return connectx3_opt(fd, val, ulen, len);
+    default: return fail(ENOPROTOOPT); /* the setsockopt ones */
+    }
 }

@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -784,4 +786,123 @@ ssize_t braid_read(int fd, void *buf, size_t len)
     if (!bs_is_braid(fd))
         return read(fd, buf, len);
     return braid_recvfrom(fd, buf, len, 0, NULL, NULL);
+}
+
+/* FIONREAD (SIOCINQ): what the next read returns, as Linux (sctp_ioctl:
+ * the length of the first entry of the receive queue): the rest of a
+ * message partly read, else the first notification or message waiting
+ * (the bytes of it that are here); 0 when nothing is. */
+uint32_t msg_next_len(bsock *s)
+{
+    bstack *st = s->st;
+    braid_recv_info ri;
+    uint32_t len = 0;
+    if (s->pd_assoc && st->ep)
+        return braid_assoc_next_msg(st->ep, s->pd_assoc, &ri, &len) == 0 ? len : 0;
+    for (bnote *n = s->nhead; n; n = n->next) {
+        if (!n->mark)
+            return n->len;
+        if (st->ep && braid_assoc_next_msg(st->ep, (braid_assoc_id)n->assoc, &ri, &len) == 0)
+            return len;
+    }
+    if ((s->type == SOCK_STREAM || s->peeled) && s->assoc && st->ep &&
+        braid_assoc_next_msg(st->ep, s->assoc, &ri, &len) == 0)
+        return len;
+    return 0;
+}
+
+/* ---- readv, writev, recvmmsg, sendmmsg ---- */
+
+ssize_t braid_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (!bs_is_braid(fd))
+        return readv(fd, iov, iovcnt);
+    if (iovcnt < 0)
+        return fail(EINVAL); /* as Linux (import_iovec) */
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = (struct iovec *)iov;
+    m.msg_iovlen = (size_t)iovcnt;
+    return braid_recvmsg(fd, &m, 0);
+}
+
+ssize_t braid_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (!bs_is_braid(fd))
+        return writev(fd, iov, iovcnt);
+    if (iovcnt < 0)
+        return fail(EINVAL);
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = (struct iovec *)iov;
+    m.msg_iovlen = (size_t)iovcnt;
+    return braid_sendmsg(fd, &m, 0);
+}
+
+/* As Linux (do_recvmmsg): one recvmsg per entry; after the first message,
+ * MSG_WAITFORONE makes the rest non-blocking; the timeout is looked at
+ * after each message; an error after at least one message ends the call
+ * with the count (the error is not kept for the next call). vlen is capped
+ * at UIO_MAXIOV. */
+int braid_recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout)
+{
+    if (!bs_is_braid(fd))
+        return recvmmsg(fd, vec, vlen, flags, timeout);
+    if (vlen > BRAID_UACCESS_MAX_IOV)
+        vlen = BRAID_UACCESS_MAX_IOV;
+    if (!uaccess_ok(vec, (size_t)vlen * sizeof *vec))
+        return (int)fail(EFAULT);
+    struct timespec limit;
+    if (timeout) {
+        struct timespec t;
+        if (uaccess_read(&t, timeout, sizeof t) < 0)
+            return (int)fail(EFAULT);
+        if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
+            return (int)fail(EINVAL);
+        limit = t;
+    }
+    uint64_t deadline =
+        timeout ? braid_now_ns() + (uint64_t)limit.tv_sec * 1000000000ull + (uint64_t)limit.tv_nsec
+                : 0;
+    int f = flags & ~MSG_WAITFORONE;
+    unsigned i = 0;
+    for (; i < vlen; i++) {
+        ssize_t r = braid_recvmsg(fd, &vec[i].msg_hdr, f);
+        if (r < 0) {
+            if (i == 0)
+                return -1;
+            break;
+        }
+        vec[i].msg_len = (unsigned)r;
+        if (flags & MSG_WAITFORONE)
+            f |= MSG_DONTWAIT;
+        if (timeout && braid_now_ns() >= deadline) {
+            i++;
+            break;
+        }
+    }
+    return (int)i;
+}
+
+/* As Linux (__sys_sendmmsg): one sendmsg per entry, the count sent; an
+ * error after the first ends the call with the count. */
+int braid_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+    if (!bs_is_braid(fd))
+        return sendmmsg(fd, vec, vlen, flags);
+    if (vlen > BRAID_UACCESS_MAX_IOV)
+        vlen = BRAID_UACCESS_MAX_IOV;
+    if (!uaccess_ok(vec, (size_t)vlen * sizeof *vec))
+        return (int)fail(EFAULT);
+    unsigned i = 0;
+    for (; i < vlen; i++) {
+        ssize_t r = braid_sendmsg(fd, &vec[i].msg_hdr, flags);
+        if (r < 0) {
+            if (i == 0)
+                return -1;
+            break;
+        }
+        vec[i].msg_len = (unsigned)r;
+    }
+    return (int)i;
 }

@@ -1475,6 +1475,30 @@ static int get_tclass(bsock *s, void *v, socklen_t *l)
     return 0;
 }
 
+/* As Linux's do_ipv6_setsockopt: an int, before the socket is bound
+ * (EINVAL after); an IPv4 socket has no SOL_IPV6 options. Kept and
+ * reported (the default is Linux's net.ipv6.bindv6only, 0); an IPv6 socket
+ * with it set still talks to IPv4 peers. */
+static int set_v6only(bsock *s, const void *v, socklen_t l)
+{
+    if (s->family != AF_INET6)
+        return -ENOPROTOOPT;
+    if (l < (socklen_t)sizeof(int) || s->st->bound || s->st->ep)
+        return -EINVAL;
+    s->o.v6only = get_int(v) != 0;
+    return 0;
+}
+static int get_v6only(bsock *s, void *v, socklen_t *l)
+{
+    if (s->family != AF_INET6)
+        return -EOPNOTSUPP;
+    int x = s->o.v6only;
+    socklen_t n = *l < (socklen_t)sizeof x ? *l : (socklen_t)sizeof x;
+    memcpy(v, &x, n);
+    *l = n;
+    return 0;
+}
+
 static int set_udpencaps(bsock *s, const void *v, socklen_t l)
 {
     (void)l;
@@ -1592,6 +1616,7 @@ static const opt_entry table[] = {
      set_pf_expose, get_pf_expose},
     {IPPROTO_IP, IP_TOS, 0, set_ip_tos, get_ip_tos},
     {IPPROTO_IPV6, IPV6_TCLASS, 0, set_tclass, get_tclass},
+    {IPPROTO_IPV6, IPV6_V6ONLY, 0, set_v6only, get_v6only},
     {IPPROTO_SCTP, BRAID_SCTP_LOCAL_UDP_PORT, sizeof(int), set_local_udp, get_local_udp},
     {IPPROTO_SCTP, BRAID_SCTP_TRANSPORT, sizeof(int), set_transport, get_transport},
 };
@@ -1656,6 +1681,8 @@ socklen_t opts_val_len(int level, int name, socklen_t len)
 
 int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) && bs_is_braid(fd))
+        return lksctp_private_set(fd, name, val, len); /* libsctp's (lksctp.c) */
     bsock *s = bs_get(fd);
     if (!s)
         return setsockopt(fd, level, name, val, len);
@@ -1676,6 +1703,8 @@ int braid_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 
 int braid_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
+    if ((level == SOL_SCTP || level == IPPROTO_SCTP) && lksctp_private_opt(name) && bs_is_braid(fd))
+        return lksctp_private_get(fd, name, val, len); /* libsctp's (lksctp.c) */
     bsock *s = bs_get(fd);
     if (!s)
         return getsockopt(fd, level, name, val, len);

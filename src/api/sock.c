@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -56,7 +57,7 @@ static void bs_destroy(bsock *s)
          * call that no longer finds it braid's goes to libc with it), and a
          * number freed under them could name another file by then. */
         if (!g_exiting)
-            close(s->fd);
+            close(bs_fd(s));
     }
     wmem_free(s);
 }
@@ -106,7 +107,7 @@ bsock *bs_new(int domain, int type, bstack *st)
         errno = ENOMEM;
         return NULL;
     }
-    s->fd = sv[0];
+    s->pfd[fam_slot()] = sv[0];
     s->inner = sv[1];
     bm_set(&s->holders, fam_slot());
     s->nfd[fam_slot()] = 1;
@@ -117,7 +118,7 @@ bsock *bs_new(int domain, int type, bstack *st)
     s->next_in_stack = st->socks;
     st->socks = s;
     st->n_socks++;
-    atomic_store_explicit(&g_tab[s->fd], s, memory_order_release);
+    atomic_store_explicit(&g_tab[sv[0]], s, memory_order_release);
     stack_mark(st);
     return s;
 }
@@ -194,8 +195,12 @@ void braid_fam_exec(void)
 {
     if (g_orphan)
         return;
+    bool any = false;
+    for (int fd = 0; fd < BRAID_API_MAX_FDS && !any; fd++)
+        any = bs_is_braid(fd);
+    if (!any)
+        return;
     world_lock();
-    unsigned me = fam_slot();
     int sv[2] = {-1, -1};
     for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
         bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
@@ -212,7 +217,6 @@ void braid_fam_exec(void)
     if (sv[0] >= 0)
         close(sv[0]);
     world_unlock();
-    (void)me;
 }
 
 int braid_socket(int domain, int type, int protocol)
@@ -241,8 +245,8 @@ int braid_socket(int domain, int type, int protocol)
     s->nonblock = (type & SOCK_NONBLOCK) != 0;
     s->nodelay = false;
     if (type & SOCK_CLOEXEC)
-        fcntl(s->fd, F_SETFD, FD_CLOEXEC);
-    int fd = s->fd;
+        fcntl(bs_fd(s), F_SETFD, FD_CLOEXEC);
+    int fd = bs_fd(s);
     world_settle(); /* one-to-one: not writable before it connects */
     world_unlock();
     return fd;
@@ -427,7 +431,7 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
             struct sockaddr_storage pa;
             socklen_t pl = sizeof pa;
             peer_sockaddr(st, id, s->family, (struct sockaddr *)&pa, &pl);
-            nfd = c->fd;
+            nfd = bs_fd(c);
             if (addr && uaccess_sockaddr_out(addr, len, &pa, pl) < 0)
                 rc = -EFAULT; /* unmapped since the check: as Linux, closed below */
             stack_mark(st);
@@ -445,6 +449,25 @@ int braid_accept(int fd, struct sockaddr *addr, socklen_t *len)
     if (rc == -EFAULT && nfd >= 0)
         braid_close(nfd);
     return rc < 0 ? fail(-rc) : nfd;
+}
+
+int braid_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    if (!bs_is_braid(fd))
+        return accept4(fd, addr, len, flags);
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return fail(EINVAL); /* as Linux (__sys_accept4) */
+    int nfd = braid_accept(fd, addr, len);
+    if (nfd < 0)
+        return nfd;
+    bsock *c = bs_get(nfd);
+    if (c) {
+        c->nonblock = (flags & SOCK_NONBLOCK) != 0;
+        if (flags & SOCK_CLOEXEC)
+            fcntl(nfd, F_SETFD, FD_CLOEXEC);
+        bs_put(c);
+    }
+    return nfd;
 }
 
 /* ---- connect ---- */
@@ -643,6 +666,27 @@ static void close_assocs(bsock *s, uint64_t now)
     }
 }
 
+/* Another descriptor of s than fd in this process (s has more than one;
+ * world locked). */
+static int other_fd(const bsock *s, int fd)
+{
+    for (int i = 0; i < BRAID_API_MAX_FDS; i++)
+        if (i != fd && atomic_load_explicit(&g_tab[i], memory_order_relaxed) == s)
+            return i;
+    return -1;
+}
+
+/* fd no longer names s, which has other descriptors in this process
+ * (world locked). */
+static void unname(bsock *s, int fd)
+{
+    unsigned me = fam_slot();
+    atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
+    s->nfd[me]--;
+    if (s->pfd[me] == fd)
+        s->pfd[me] = other_fd(s, fd);
+}
+
 /* The last descriptor of it in the family is gone: its associations end
  * (below), and with them, once their shutdowns are over, its stack. */
 static void sock_end(bsock *s, uint64_t now)
@@ -688,20 +732,25 @@ int braid_close(int fd)
     bsock *s = bs_get(fd);
     if (!s)
         return close(fd);
-    bstack *st = s->st;
     unsigned me = fam_slot();
+    if (s->nfd[me] > 1) {
+        /* a dup of it stays open: only this descriptor goes, as with the
+         * kernel's file references */
+        unname(s, fd);
+        if (!g_exiting)
+            close(fd);
+        bs_put(s);
+        return 0;
+    }
+    bstack *st = s->st;
     atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
-    if (s->nfd[me] > 0)
-        s->nfd[me]--;
-    if (s->nfd[me] == 0)
-        bm_clr(&s->holders, me);
-    bool mine = bs_mine(s);
-    if (mine || !bm_empty(&s->holders)) {
-        /* another descriptor of it is open, here or in another process of
-         * the family (fork): only this one goes, as the kernel's close */
+    s->nfd[me] = 0;
+    bm_clr(&s->holders, me);
+    if (!bm_empty(&s->holders)) {
+        /* it is open in another process of the family (fork): only this
+         * descriptor goes, as the kernel's close */
         close(fd);
-        if (!mine)
-            close(s->inner);
+        close(s->inner);
         st->users--;
         s->refs--;
         stack_mark(st);
@@ -755,6 +804,8 @@ int braid_shutdown(int fd, int how)
     return rc < 0 ? fail(-rc) : 0;
 }
 
+static int name_too(bsock *s, int nfd);
+
 int braid_fcntl(int fd, int cmd, ...)
 {
     va_list ap;
@@ -770,11 +821,176 @@ int braid_fcntl(int fd, int cmd, ...)
     } else if (cmd == F_SETFL) {
         s->nonblock = (arg & O_NONBLOCK) != 0;
         rc = 0;
+    } else if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+        rc = fcntl(fd, cmd, arg);
+        if (rc >= 0)
+            rc = name_too(s, rc);
+        else
+            rc = -errno;
+        if (rc < 0) {
+            bs_put(s);
+            return fail(-rc);
+        }
     } else {
         rc = fcntl(fd, cmd, arg);
+        if (rc < 0)
+            t_errno = errno; /* what bs_put leaves */
     }
     bs_put(s);
     return rc;
+}
+
+/* ---- dup, dup2, dup3, close_range ---- */
+
+/* nfd, a new descriptor of s's file from the system, names s too (world
+ * locked): nfd, or -EMFILE (closed) beyond the table. */
+static int name_too(bsock *s, int nfd)
+{
+    if (nfd >= BRAID_API_MAX_FDS) {
+        close(nfd);
+        return -EMFILE;
+    }
+    s->nfd[fam_slot()]++;
+    atomic_store_explicit(&g_tab[nfd], s, memory_order_release);
+    return nfd;
+}
+
+int braid_dup(int fd)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return dup(fd);
+    int nfd = dup(fd);
+    int rc = nfd < 0 ? -errno : name_too(s, nfd);
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : rc;
+}
+
+/* dup2 / dup3 (three: dup3's rules). The system replaces newfd in one
+ * step; the table follows under the world lock. When newfd was the last
+ * descriptor of a braid socket, that socket is closed as by close(), after
+ * the replacement, through a spare descriptor of it made first. */
+static int dup_onto(int oldfd, int newfd, int flags, bool three)
+{
+    if (!bs_is_braid(oldfd) && !bs_is_braid(newfd))
+        return three ? dup3(oldfd, newfd, flags) : dup2(oldfd, newfd);
+    if (three && (oldfd == newfd || (flags & ~O_CLOEXEC)))
+        return fail(EINVAL);
+    if (oldfd == newfd) /* dup2: nothing to do when oldfd is open */
+        return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+    if (newfd < 0 || newfd >= BRAID_API_MAX_FDS)
+        return fail(EBADF);
+    int spare = -1;
+    bsock *t = bs_get(newfd);
+    if (t) {
+        bool last = t->nfd[fam_slot()] == 1;
+        if (last) {
+            int d = fcntl(newfd, F_DUPFD_CLOEXEC, 0);
+            spare = d < 0 ? d : name_too(t, d);
+        }
+        bs_put(t);
+        if (last && spare < 0) /* (no descriptor to spare: not in one step) */
+            braid_close(newfd);
+    }
+    world_lock();
+    bsock *s = atomic_load_explicit(&g_tab[oldfd], memory_order_relaxed);
+    int rc = three ? dup3(oldfd, newfd, flags) : dup2(oldfd, newfd);
+    int e = errno;
+    if (rc >= 0) {
+        t = atomic_load_explicit(&g_tab[newfd], memory_order_relaxed);
+        if (t)
+            unname(t, newfd);
+        if (s && !s->closing) {
+            s->nfd[fam_slot()]++;
+            atomic_store_explicit(&g_tab[newfd], s, memory_order_release);
+        }
+    }
+    world_unlock();
+    if (spare >= 0)
+        braid_close(spare);
+    if (rc < 0)
+        return fail(e);
+    return rc;
+}
+
+int braid_dup2(int oldfd, int newfd)
+{
+    return dup_onto(oldfd, newfd, 0, false);
+}
+
+int braid_dup3(int oldfd, int newfd, int flags)
+{
+    return dup_onto(oldfd, newfd, flags, true);
+}
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE 2
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4
+#endif
+
+int braid_close_range(unsigned first, unsigned last, int flags)
+{
+    if (first > last || (flags & ~(int)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+        return fail(EINVAL);
+    if (!(flags & (int)CLOSE_RANGE_CLOEXEC)) {
+        /* braid's sockets in the range end as by close(), then the system
+         * closes the rest */
+        unsigned end =
+            last < (unsigned)BRAID_API_MAX_FDS - 1 ? last : (unsigned)BRAID_API_MAX_FDS - 1;
+        for (unsigned fd = first; fd <= end; fd++)
+            if (bs_is_braid((int)fd))
+                braid_close((int)fd);
+    }
+    return close_range(first, last, flags);
+}
+
+/* ---- ioctl ---- */
+
+int braid_ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    bsock *s = bs_get(fd);
+    if (!s)
+        return ioctl(fd, request, arg);
+    int rc = 0;
+    int v;
+    switch (request) {
+    case FIONREAD: /* SIOCINQ */
+        /* as Linux (sctp_ioctl): ENOTCONN on a one-to-one listener; the
+         * length of what the next read returns (one message or
+         * notification, as much of it as is here), 0 when nothing is */
+        if (s->type == SOCK_STREAM && s->listening) {
+            rc = -ENOTCONN;
+            break;
+        }
+        if (s->st->ep)
+            world_pump(braid_now_ns());
+        v = (int)msg_next_len(s);
+        if (uaccess_write(arg, &v, sizeof v) < 0)
+            rc = -EFAULT;
+        break;
+    case FIONBIO: /* the kernel's own (fs/ioctl.c), on the file: O_NONBLOCK */
+        if (uaccess_read(&v, arg, sizeof v) < 0)
+            rc = -EFAULT;
+        else
+            s->nonblock = v != 0;
+        break;
+    case TIOCOUTQ: /* SIOCOUTQ: Linux's SCTP has none (sock_do_ioctl: ENOTTY) */
+        rc = -ENOTTY;
+        break;
+    default: /* FIOCLEX, FIONCLEX, FIOASYNC, interface ioctls: the descriptor's */
+        rc = ioctl(fd, request, arg);
+        if (rc < 0)
+            rc = -errno;
+        break;
+    }
+    bs_put(s);
+    return rc < 0 ? fail(-rc) : rc;
 }
 
 int braid_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
@@ -885,7 +1101,12 @@ void stack_dispatch_events(bstack *st)
                         braid_event_release(st->ep, &ev);
                         continue;
                     }
-                    if (!owner) { /* nobody would ever see it: refuse it */
+                    /* nobody would ever see it: refuse it, unless its
+                     * socket was closed while it was being set up (a
+                     * one-to-many send, then close): it was shut down
+                     * then, and that shutdown delivers what was sent */
+                    int state = braid_assoc_state_get(st->ep, ev.assoc);
+                    if (!owner && state < (int)BRAID_STATE_SHUTDOWN_PENDING) {
                         braid_assoc_abort(st->ep, ev.assoc, NULL, 0, braid_now_ns());
                         braid_event_release(st->ep, &ev);
                         continue;

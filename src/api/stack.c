@@ -153,7 +153,7 @@ static void set_readable(bsock *s, bool want)
             s->tok_readable = true;
     } else {
         char drain[16]; /* the token is one byte: one call empties it */
-        ssize_t r = recv(s->fd, drain, sizeof drain, MSG_DONTWAIT);
+        ssize_t r = recv(bs_fd(s), drain, sizeof drain, MSG_DONTWAIT);
         (void)r;
         s->tok_readable = false;
     }
@@ -168,7 +168,7 @@ static void set_writable(bsock *s, bool want)
         s->blocked_writable = false;
     } else if (!want && !s->blocked_writable) {
         /* fill our end's send buffer: poll stops reporting POLLOUT */
-        for (int i = 0; i < 4096 && send(s->fd, &b, 1, MSG_DONTWAIT) == 1; i++)
+        for (int i = 0; i < 4096 && send(bs_fd(s), &b, 1, MSG_DONTWAIT) == 1; i++)
             ;
         s->blocked_writable = true;
     }

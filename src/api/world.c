@@ -85,9 +85,10 @@ static struct world *Wp;
 static braid_io *g_io[WORLD_MAX_TRANS]; /* its socket of each transport */
 static int g_wake_fd = -1;              /* wakes its background thread */
 static bool g_bg_running;
-static uint64_t g_bg_until; /* when its background thread wakes up next (0: soon) */
-static bool g_others;       /* work left that another process of the family must do */
-static bool g_need_bg;      /* a forked child: its background thread starts at its first call */
+static uint64_t g_bg_until;   /* when its background thread wakes up next (0: soon) */
+static bool g_others;         /* work left that another process of the family must do */
+static bool g_kick_on_unlock; /* its background thread sleeps on its wake fd only */
+static bool g_need_bg;        /* a forked child: its background thread starts at its first call */
 
 static _Thread_local bool t_held;
 
@@ -157,10 +158,13 @@ static bool world_trylock(void)
 
 void world_unlock(void)
 {
-    bool others = g_others;
+    bool others = g_others, kick = g_kick_on_unlock;
     g_others = false;
+    g_kick_on_unlock = false;
     t_held = false;
     pthread_mutex_unlock(&W.lock);
+    if (kick)
+        bg_kick();
     if (others)
         fam_wake_others();
 }
@@ -1021,7 +1025,7 @@ int world_wait(bsock *s, short events, uint64_t deadline)
      * (or to the background thread), so one packet does not wake two. */
     bool reader = !(s->type == SOCK_STREAM && s->listening);
     unsigned n = reader ? trans_fds(pf, 16) : 0;
-    pf[n].fd = s->fd;
+    pf[n].fd = bs_fd(s);
     pf[n].events = events;
     pf[n].revents = 0;
     n++;
@@ -1051,9 +1055,14 @@ int world_wait(bsock *s, short events, uint64_t deadline)
 
 void world_leave(void)
 {
-    if (atomic_exchange_explicit(&W.bg_pending[fam_slot()], false, memory_order_acq_rel))
+    if (atomic_exchange_explicit(&W.bg_pending[fam_slot()], false, memory_order_acq_rel)) {
         world_pump(braid_now_ns());
-    else if (W.flushq)
+        /* the background thread found the lock taken and sleeps on its
+         * wake fd only: once the lock is free it watches the transports
+         * again (a program waiting in select/poll outside braid, as an
+         * unmodified one under braid-run does, depends on it) */
+        g_kick_on_unlock = true;
+    } else if (W.flushq)
         run_flushq(braid_now_ns());
     world_settle();
 }
@@ -1204,6 +1213,7 @@ static void world_atfork_prepare(void)
             if (bm_has(&s->holders, me)) {
                 bm_set(&s->holders, (unsigned)c);
                 s->nfd[c] = s->nfd[me];
+                s->pfd[c] = s->pfd[me];
             }
     for (btrans *t = W.trans; t; t = t->next)
         if (trans_mine(t))

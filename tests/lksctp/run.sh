@@ -20,6 +20,12 @@
 # 5. Ratchet: fails if a program listed in tests/lksctp/expected-pass.txt does
 #    not pass; names the programs that pass but are not listed.
 #
+# LKSCTP_MODE=libsctp (make check-dropin): the same programs built a second
+# way, against Debian's libsctp-dev unmodified (<netinet/sctp.h>, -lsctp, no
+# braid header), and run under braid-run (LD_PRELOAD=libbraid-preload.so);
+# results in BUILD_DIR/lksctp-libsctp, the same ratchet (expected-pass.txt),
+# and the pass list compared with the compat build's when that has run.
+#
 # Environment:
 #   LKSCTP_TIMEOUT=30     seconds per program (the slowest passing one takes 4;
 #                         43 programs, 4 at a time: 6 minutes if every one hung)
@@ -32,7 +38,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
+mode=${LKSCTP_MODE:-compat}
+case $mode in compat | libsctp) ;; *) echo "check-lksctp: LKSCTP_MODE is compat or libsctp" >&2; exit 2 ;; esac
 out=$build/lksctp
+[ "$mode" = libsctp ] && out=$build/lksctp-libsctp
 timeout_s=${LKSCTP_TIMEOUT:-30}
 jobs=${LKSCTP_JOBS:-4}
 strict=${LKSCTP_STRICT:-0}
@@ -48,6 +57,10 @@ die() { printf 'check-lksctp: %s\n' "$*" >&2; exit 2; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces); run it with sudo"
 [ -f "$build/libbraid.a" ] || die "$build/libbraid.a missing; run 'make build' first"
+if [ "$mode" = libsctp ]; then
+    [ -x "$build/braid-run" ] || die "$build/braid-run missing; run 'make build' first"
+    [ -f /usr/include/netinet/sctp.h ] || die "libsctp-dev missing (scripts/setup.sh installs it)"
+fi
 case $timeout_s in '' | *[!0-9]*) die "LKSCTP_TIMEOUT must be a number of seconds" ;; esac
 case $jobs in '' | *[!0-9]* | 0) die "LKSCTP_JOBS must be a positive number" ;; esac
 
@@ -68,7 +81,7 @@ need_tools() {
 # ---------------------------------------------------------------- fetch
 # Debian file names carry the version without its epoch; the .orig tarball
 # the upstream version only.
-src_dir=$out/src
+src_dir=$build/lksctp/src # (one download for both modes)
 dsc=$src_dir/lksctp-tools_${version#*:}.dsc
 tree=$src_dir/lksctp-tools-${version#*:}
 
@@ -76,7 +89,7 @@ fetch() {
     if [ -f "$dsc" ]; then
         return 0
     fi
-    local apt=$out/apt keyring=/usr/share/keyrings/debian-archive-keyring.gpg signed=''
+    local apt=$build/lksctp/apt keyring=/usr/share/keyrings/debian-archive-keyring.gpg signed=''
     mkdir -p "$apt/etc/sources.list.d" "$apt/etc/preferences.d" "$apt/state/lists/partial" \
         "$apt/cache/archives/partial" "$src_dir"
     [ -f "$keyring" ] && signed="[signed-by=$keyring] "
@@ -124,6 +137,15 @@ bin=$out/bin
 cflags=(-g -O2 -fno-strict-aliasing -Wall -Wstrict-prototypes -Wimplicit-function-declaration)
 v6flags=(-DCONFIG_IPV6=1 -DTEST_V6=1)
 incs=(-I. -I"$here/include" -I"$root/include" -I"$tree/src/testlib" -include braid/compat.h)
+link=("$build/libbraid.a")
+runner=()
+if [ "$mode" = libsctp ]; then
+    # Debian's headers and libsctp, nothing of braid: braid comes in at run
+    # time, under braid-run
+    incs=(-I. -I"$tree/src/testlib")
+    link=(-lsctp)
+    runner=("$build/braid-run")
+fi
 
 programs=()
 list_programs() {
@@ -160,7 +182,7 @@ build_one() { # program; result in $out/build/PROGRAM.{log,ok}
     rm -f "$out/build/$p.ok" "$bin/$p"
     # shellcheck disable=SC2086 # $libs is a word list from pkg-config
     if (cd "$ft" && "$cc" "${flags[@]}" "${incs[@]}" "$src" "$out/build/sctputil.o" \
-        "$build/libbraid.a" $libs -lpthread -o "$bin/$p") >"$out/build/$p.log" 2>&1; then
+        "${link[@]}" $libs -lpthread -o "$bin/$p") >"$out/build/$p.log" 2>&1; then
         touch "$out/build/$p.ok"
     fi
 }
@@ -209,7 +231,7 @@ run_one() { # program; result in $out/run/PROGRAM.rc, .secs; output in logs/
     # itself. Line-buffered stdout: a BROK line is followed by a deliberate
     # SIGSEGV (DUMP_CORE), which would lose a fully buffered stdout.
     (cd "$out/run" && ulimit -c 0 &&
-        exec timeout -k 5 "$timeout_s" ip netns exec "$ns" stdbuf -oL "$bin/$p") \
+        exec timeout -k 5 "$timeout_s" ip netns exec "$ns" "${runner[@]}" stdbuf -oL "$bin/$p") \
         >"$log" 2>&1 </dev/null || rc=$?
     t1=$(date +%s%N)
     ip netns delete "$ns" 2>/dev/null || true
@@ -293,7 +315,7 @@ report() {
     local p line name status npass total nfail secs first passed=0 failed=0 sum_pass=0 sum_total=0
     local md=$out/results.md
     {
-        echo "# lksctp-tools func_tests on braid"
+        echo "# lksctp-tools func_tests on braid ($mode build)"
         echo
         echo "lksctp-tools $version (Debian $suite), $(date -u '+%Y-%m-%d %H:%M UTC'), braid $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')"
         echo "timeout ${timeout_s} s, ${jobs} at a time. PASS: PASS lines of TST_TOTAL."
@@ -360,7 +382,7 @@ mkdir -p "$out"
 fetch
 extract
 list_programs
-say "building ${#programs[@]} programs against $build/libbraid.a"
+say "building ${#programs[@]} programs ($mode: ${link[*]})"
 build_all
 say "running them, $jobs at a time, ${timeout_s} s each at most"
 start=$SECONDS
@@ -373,5 +395,15 @@ n_failed=0
 status_rc=0
 report
 ratchet
+if [ "$mode" = libsctp ] && [ -z "$only" ] && [ -f "$build/lksctp/passed.txt" ]; then
+    # the two builds of the same programs pass the same ones
+    if ! diff <(sort "$build/lksctp/passed.txt") <(sort "$out/passed.txt") >"$out/compare.diff"; then
+        say "the libsctp build (under braid-run) and the compat build pass different programs (< compat, > libsctp):"
+        cat "$out/compare.diff"
+        status_rc=1
+    else
+        say "the libsctp build under braid-run passes the same programs as the compat build"
+    fi
+fi
 echo "$n_passed passed, $n_failed failed"
 exit "$status_rc"
