@@ -191,15 +191,16 @@ void bs_orphan_all(void)
  * open across exec (no FD_CLOEXEC) become dead sockets (EPIPE, end of file),
  * and this process lets go of everything it held, so the family does not
  * wait for it. */
-void braid_fam_exec(void)
+bool braid_fam_exec(void)
 {
     if (g_orphan)
-        return;
+        return false;
     bool any = false;
     for (int fd = 0; fd < BRAID_API_MAX_FDS && !any; fd++)
         any = bs_is_braid(fd);
     if (!any)
-        return;
+        return false;
+    world_no_bg();
     world_lock();
     int sv[2] = {-1, -1};
     for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
@@ -216,7 +217,16 @@ void braid_fam_exec(void)
     }
     if (sv[0] >= 0)
         close(sv[0]);
+    if (world_bg_running())
+        return true; /* its thread must not be inside when the exec ends it */
     world_unlock();
+    return false;
+}
+
+void braid_fam_exec_failed(bool held)
+{
+    if (held)
+        world_unlock();
 }
 
 int braid_socket(int domain, int type, int protocol)

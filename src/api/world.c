@@ -126,7 +126,8 @@ static void world_ensure(void)
 static void lock_recovered(void)
 {
     pthread_mutex_consistent(&W.lock);
-    fprintf(stderr, "braid: a process sharing these sockets died inside a call; going on\n");
+    fprintf(stderr, "braid: a process sharing these sockets ended (crashed, killed or exec'd) "
+                    "holding their lock; going on\n");
 }
 
 void world_lock(void)
@@ -193,6 +194,20 @@ void bg_kick(void)
         ssize_t r = write(g_wake_fd, &one, sizeof one);
         (void)r;
     }
+}
+
+/* exec (braid_fam_exec): no background thread is started for it, and
+ * whether one runs (if so, the lock is kept through the exec, so that the
+ * thread is never cut off inside it: the kernel marks the lock's owner
+ * dead and the next locker goes on, lock_recovered). */
+void world_no_bg(void)
+{
+    g_need_bg = false;
+}
+
+bool world_bg_running(void)
+{
+    return g_bg_running;
 }
 
 void **world_hostport(void)

@@ -40,9 +40,12 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
     int (*f)(const char *, char *const[], char *const[]) = next("execve");
     if (!f)
         return errno = ENOSYS, -1;
+    bool held = false;
     if (access(path, X_OK) == 0) /* (an exec bound to fail leaves the sockets alone) */
-        braid_fam_exec();
-    return f(path, argv, envp);
+        held = braid_fam_exec();
+    int rc = f(path, argv, envp);
+    braid_fam_exec_failed(held);
+    return rc;
 }
 
 EXPORT int execv(const char *path, char *const argv[])
@@ -55,8 +58,10 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
     int (*f)(const char *, char *const[], char *const[]) = next("execvpe");
     if (!f)
         return errno = ENOSYS, -1;
-    braid_fam_exec();
-    return f(file, argv, envp);
+    bool held = braid_fam_exec();
+    int rc = f(file, argv, envp);
+    braid_fam_exec_failed(held);
+    return rc;
 }
 
 EXPORT int execvp(const char *file, char *const argv[])
@@ -69,8 +74,10 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
     int (*f)(int, char *const[], char *const[]) = next("fexecve");
     if (!f)
         return errno = ENOSYS, -1;
-    braid_fam_exec();
-    return f(fd, argv, envp);
+    bool held = braid_fam_exec();
+    int rc = f(fd, argv, envp);
+    braid_fam_exec_failed(held);
+    return rc;
 }
 
 /* execl, execlp, execle: the variadic list into an array (bounded: what

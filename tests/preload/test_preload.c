@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef IPPROTO_SCTP
@@ -307,6 +308,69 @@ static void test_internal(uint16_t port)
     close(l);
 }
 
+/* exec with a braid socket open (no FD_CLOEXEC): the new program finds a
+ * dead descriptor there (end of file on read, a failed write), never
+ * braid's tokens; the socket goes on in this process. With FD_CLOEXEC it is
+ * simply not there. */
+static int run_sh(const char *script, char *out, size_t cap)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    pid_t k = fork();
+    if (k == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        execl("/bin/bash", "bash", "-c", script, (char *)NULL); /* (fds above 9) */
+        _exit(127);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(p[0], out + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = 0;
+    close(p[0]);
+    int st = 0;
+    waitpid(k, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void test_exec(uint16_t port)
+{
+    int l, c, a;
+    pair(port, &l, &c, &a);
+    char script[256], out[256];
+    /* a dup of the socket (a braid socket too) open across the exec; a readiness token
+     * waits on it (a message has arrived). dd: the bytes read until end of
+     * file (none, and at once); then a write, which must fail. */
+    CHECK(write(a, "in", 2) == 2, "a message for c");
+    int d = dup(c);
+    CHECK(d >= 0 && proto(d) == IPPROTO_SCTP, "dup");
+    snprintf(script, sizeof script,
+             "n=$(timeout 5 dd bs=64 count=1 <&%d 2>/dev/null | wc -c); echo r=$n; "
+             "(trap '' PIPE; echo x >&%d) 2>/dev/null; echo w=$?",
+             d, d);
+    int rc = run_sh(script, out, sizeof out);
+    CHECK(rc == 0 && strstr(out, "r=0") && !strstr(out, "w=0"),
+          "exec: a braid socket left open is dead in the new program (%s)", out);
+    close(d);
+    char in[8];
+    CHECK(read(c, in, sizeof in) == 2, "the message is still there for this process");
+    CHECK(write(c, "after", 5) == 5, "the socket goes on in this process after the exec");
+    char buf[16];
+    CHECK(read(a, buf, sizeof buf) == 5 && memcmp(buf, "after", 5) == 0, "and its data arrives");
+    CHECK(fcntl(c, F_SETFD, FD_CLOEXEC) == 0, "FD_CLOEXEC");
+    snprintf(script, sizeof script, "[ -e /proc/self/fd/%d ] && echo open || echo gone", c);
+    rc = run_sh(script, out, sizeof out);
+    CHECK(rc == 0 && strstr(out, "gone"), "exec: a braid socket with FD_CLOEXEC is not there (%s)",
+          out);
+    CHECK(write(c, "again", 5) == 5 && read(a, buf, sizeof buf) == 5, "still up");
+    close(c);
+    close(a);
+    close(l);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -322,6 +386,7 @@ int main(void)
     test_fcntl_ioctl((uint16_t)(base + 10));
     test_vectors((uint16_t)(base + 20));
     test_internal((uint16_t)(base + 30));
+    test_exec((uint16_t)(base + 40));
     if (failures) {
         printf("%d failures\n", failures);
         return 1;
