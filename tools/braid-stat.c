@@ -34,21 +34,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: " PROG " [--pid PID] [--json] [--watch N] [--timeout MS] [--all]\n"
-            "       " PROG " --reasons\n"
-            "Shows the SCTP associations of every braid process of this network namespace\n"
-            "(each serves them on the abstract unix socket @braid-stat.PID; BRAID_STAT=0\n"
-            "in a process's environment turns that off):\n"
-            "  -p, --pid PID     only that process\n"
-            "  -j, --json        each process's state as one JSON object per line\n"
-            "  -w, --watch N     again every N seconds (until interrupted)\n"
-            "  -t, --timeout MS  how long to wait for each process (default 1000)\n"
-            "  -a, --all         also endpoints without associations and zero counters\n"
-            "  -r, --reasons     list the reasons packets and chunks are dropped for\n"
-            "Per association: state, ports, addresses, streams, windows (ours / the peer's),\n"
-            "counters; per path: address, state, cwnd, ssthresh, srtt, rto; per endpoint\n"
-            "the drops by counter (BRAID_LOG=debug logs each drop with its reason).\n");
+    fprintf(f, "usage: " PROG " [--pid PID] [--json] [--watch N] [--timeout MS] [--all]\n"
+               "       " PROG " --reasons\n"
+               "Shows the SCTP associations of every braid process of this network namespace\n"
+               "(each serves them on the abstract unix socket @braid-stat.PID; BRAID_STAT=0\n"
+               "in a process's environment turns that off):\n"
+               "  -p, --pid PID     only that process\n"
+               "  -j, --json        each process's state as one JSON object per line\n"
+               "  -w, --watch N     again every N seconds (until interrupted)\n"
+               "  -t, --timeout MS  how long to wait for each process (default 1000)\n"
+               "  -a, --all         also endpoints without associations and zero counters\n"
+               "  -r, --reasons     list the reasons packets and chunks are dropped for\n"
+               "Per association: state, ports, addresses, streams, windows (ours / the peer's),\n"
+               "counters; per path: address, state, cwnd, ssthresh, srtt, rto; per endpoint\n"
+               "the drops by counter (BRAID_LOG=debug logs each drop with its reason).\n");
 }
 
 /* ---- a small JSON reader (what statsrv.c writes) ---- */
@@ -387,7 +386,7 @@ static void print_assoc(const jval *a, const jval *ep)
             prim = &paths->kids[i];
     char local[80], peer[80];
     const jval *la = jget(ep, "local_addrs");
-    const char *lip = prim && *jstr(prim, "local") ? jstr(prim, "local")
+    const char *lip = prim && *jstr(prim, "local")            ? jstr(prim, "local")
                       : la && la->n && la->kids[0].t == J_STR ? la->kids[0].str
                                                               : "*";
     addr_port(local, sizeof local, lip, jnum(a, "local_port"));
@@ -446,9 +445,9 @@ static void print_process(const jval *v, bool all)
     const jval *tr = jget(v, "transports");
     for (unsigned i = 0; tr && i < tr->n; i++) {
         const jval *t = &tr->kids[i];
-        printf(" transport %s:%llu%s  pkts in %llu out %llu  bytes in %llu out %llu", jstr(t, "kind"),
-               jnum(t, "port"), jnum(t, "default") ? " (listeners)" : "", jnum(t, "pkts_in"),
-               jnum(t, "pkts_out"), jnum(t, "bytes_in"), jnum(t, "bytes_out"));
+        printf(" transport %s:%llu%s  pkts in %llu out %llu  bytes in %llu out %llu",
+               jstr(t, "kind"), jnum(t, "port"), jnum(t, "default") ? " (listeners)" : "",
+               jnum(t, "pkts_in"), jnum(t, "pkts_out"), jnum(t, "bytes_in"), jnum(t, "bytes_out"));
         if (jnum(t, "drop_trunc") || jnum(t, "drop_queue") || jnum(t, "send_errors") || all)
             printf("  drop_trunc %llu drop_queue %llu send_errors %llu", jnum(t, "drop_trunc"),
                    jnum(t, "drop_queue"), jnum(t, "send_errors"));
@@ -462,14 +461,13 @@ static void print_process(const jval *v, bool all)
         const jval *c = jget(e, "counters");
         bool any_drop = false;
         for (unsigned k = 0; c && c->t == J_OBJ && k < c->n; k++)
-            any_drop |= (!strncmp(c->kids[k].key, "drop_", 5) ||
-                         !strcmp(c->kids[k].key, "icmp_dropped")) &&
-                        c->kids[k].num > 0;
+            any_drop |=
+                (!strncmp(c->kids[k].key, "drop_", 5) || !strcmp(c->kids[k].key, "icmp_dropped")) &&
+                c->kids[k].num > 0;
         if (!all && (!as || !as->n) && !jnum(e, "listening") && !any_drop)
             continue;
         if (jnum(e, "refuser"))
-            printf(" endpoint (refuser: ports no socket serves) %s:%llu\n", jstr(e, "transport"),
-                   jnum(e, "udp_port"));
+            printf(" endpoint (refuser: answers for SCTP ports no socket serves)\n");
         else
             printf(" endpoint port %llu %s:%llu%s sockets %llu\n", jnum(e, "port"),
                    jstr(e, "transport"), jnum(e, "udp_port"),
@@ -486,10 +484,10 @@ int main(int argc, char **argv)
     bool json = false, all = false;
     int watch = 0, timeout = 1000;
     static const struct option lopts[] = {
-        {"pid", required_argument, NULL, 'p'},     {"json", no_argument, NULL, 'j'},
-        {"watch", required_argument, NULL, 'w'},   {"timeout", required_argument, NULL, 't'},
-        {"all", no_argument, NULL, 'a'},           {"reasons", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"pid", required_argument, NULL, 'p'},   {"json", no_argument, NULL, 'j'},
+        {"watch", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
+        {"all", no_argument, NULL, 'a'},         {"reasons", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "p:jw:t:arh", lopts, NULL)) != -1) {

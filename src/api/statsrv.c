@@ -33,8 +33,8 @@
 
 #include "internal.h"
 
-#define STATSRV_CHUNK 32768  /* bytes of JSON per datagram */
-#define STATSRV_CLIENTS 8    /* requests answered per round */
+#define STATSRV_CHUNK 32768 /* bytes of JSON per datagram */
+#define STATSRV_CLIENTS 8   /* requests answered per round */
 #define STATSRV_PREFIX "braid-stat"
 
 typedef struct snap_assoc {
@@ -108,7 +108,8 @@ void statsrv_start(void)
     struct sockaddr_un sa;
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
-    int n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, STATSRV_PREFIX ".%ld", (long)getpid());
+    int n =
+        snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, STATSRV_PREFIX ".%ld", (long)getpid());
     socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
     if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
         /* another process of this pid in the network namespace (another
@@ -227,12 +228,13 @@ void statsrv_snapshot(void)
     for (unsigned i = 0; i < 4 * STATSRV_CLIENTS && S.n_to < STATSRV_CLIENTS; i++) {
         char req[64];
         S.to_len[S.n_to] = sizeof S.to[S.n_to];
-        ssize_t r = recvfrom(S.fd, req, sizeof req, 0, (struct sockaddr *)&S.to[S.n_to],
-                             &S.to_len[S.n_to]);
+        ssize_t r =
+            recvfrom(S.fd, req, sizeof req, 0, (struct sockaddr *)&S.to[S.n_to], &S.to_len[S.n_to]);
         if (r < 0)
             break;
         /* from an unbound socket there is nobody to answer */
-        if ((size_t)r < sizeof STATSRV_PREFIX - 1 || memcmp(req, STATSRV_PREFIX, sizeof STATSRV_PREFIX - 1) ||
+        if ((size_t)r < sizeof STATSRV_PREFIX - 1 ||
+            memcmp(req, STATSRV_PREFIX, sizeof STATSRV_PREFIX - 1) ||
             S.to_len[S.n_to] <= offsetof(struct sockaddr_un, sun_path))
             continue;
         S.n_to++;
@@ -293,8 +295,8 @@ static const char *ip_str(const braid_addr *a, char *out, size_t cap)
 }
 
 static const char *const state_names[] = {
-    "CLOSED",          "COOKIE_WAIT",       "COOKIE_ECHOED",     "ESTABLISHED",
-    "SHUTDOWN_PENDING", "SHUTDOWN_SENT",    "SHUTDOWN_RECEIVED", "SHUTDOWN_ACK_SENT",
+    "CLOSED",           "COOKIE_WAIT",   "COOKIE_ECHOED",     "ESTABLISHED",
+    "SHUTDOWN_PENDING", "SHUTDOWN_SENT", "SHUTDOWN_RECEIVED", "SHUTDOWN_ACK_SENT",
 };
 
 static const char *kind_name(braid_io_kind k)
@@ -302,23 +304,23 @@ static const char *kind_name(braid_io_kind k)
     return k == BRAID_IO_UDP ? "udp" : k == BRAID_IO_RAW ? "raw" : "inproc";
 }
 
-#define F(f) {#f, offsetof(braid_counters, f)}
+#define F(f)                                                                                       \
+    {                                                                                              \
+#f, offsetof(braid_counters, f)                                                            \
+    }
 static const struct {
     const char *name;
     size_t off;
 } counter_fields[] = {
-    F(pkts_in),           F(pkts_out),          F(bytes_in),
-    F(bytes_out),         F(data_chunks_in),    F(data_chunks_out),
-    F(user_msgs_in),      F(user_msgs_out),     F(retransmits),
-    F(fast_retransmits),  F(t3_expiries),       F(sacks_in),
-    F(sacks_out),         F(dup_tsns_in),       F(drop_bad_crc),
-    F(drop_malformed),    F(drop_ootb),         F(drop_bad_vtag),
-    F(drop_no_state),     F(drop_bad_cookie),   F(drop_stale_cookie),
-    F(drop_unknown_chunk), F(drop_out_of_window), F(drop_assoc_limit),
-    F(drop_rwnd_full),    F(drop_resp_full),    F(drop_bad_stream),
-    F(drop_protocol_violation), F(ootb_aborts_sent), F(drop_stale_sack),
-    F(drop_bad_hb_ack),   F(drop_event_full),   F(icmp_in),
-    F(icmp_dropped),
+    F(pkts_in),           F(pkts_out),           F(bytes_in),           F(bytes_out),
+    F(data_chunks_in),    F(data_chunks_out),    F(user_msgs_in),       F(user_msgs_out),
+    F(retransmits),       F(fast_retransmits),   F(t3_expiries),        F(sacks_in),
+    F(sacks_out),         F(dup_tsns_in),        F(drop_bad_crc),       F(drop_malformed),
+    F(drop_ootb),         F(drop_bad_vtag),      F(drop_no_state),      F(drop_bad_cookie),
+    F(drop_stale_cookie), F(drop_unknown_chunk), F(drop_out_of_window), F(drop_assoc_limit),
+    F(drop_rwnd_full),    F(drop_resp_full),     F(drop_bad_stream),    F(drop_protocol_violation),
+    F(ootb_aborts_sent),  F(drop_stale_sack),    F(drop_bad_hb_ack),    F(drop_event_full),
+    F(icmp_in),           F(icmp_dropped),
 };
 #undef F
 
