@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -87,12 +88,8 @@ static bool stat_enabled(void)
     return !(e && (!strcmp(e, "0") || !strcasecmp(e, "off") || !strcasecmp(e, "no")));
 }
 
-void statsrv_start(void)
+static void world_id_init(void)
 {
-    world_assert_held();
-    if (S.tried)
-        return;
-    S.tried = true;
     uint8_t id[8] = {0};
     if (getrandom(id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id) {
         uint64_t t = braid_now_ns() ^ ((uint64_t)getpid() << 32);
@@ -100,6 +97,36 @@ void statsrv_start(void)
     }
     for (int i = 0; i < 8; i++)
         snprintf(S.world + 2 * i, 3, "%02x", id[i]);
+}
+
+/* A forked child has its own pid, so its own socket: the one it inherits
+ * is its parent's (left to the parent). The world's identifier stays: a
+ * child sharing its parent's world shows the same one (world.c's fork). */
+static void statsrv_atfork_child(void)
+{
+    if (S.fd >= 0)
+        close(S.fd);
+    S.fd = -1;
+    S.tried = false;
+    S.n_to = 0;
+    S.stacks = NULL; /* the parent's snapshot, if any: its memory is the parent's to free */
+    S.trans = NULL;
+    S.n_stacks = S.n_trans = 0;
+}
+
+void statsrv_start(void)
+{
+    world_assert_held();
+    if (S.tried)
+        return;
+    S.tried = true;
+    static bool atfork;
+    if (!atfork) {
+        atfork = true;
+        pthread_atfork(NULL, NULL, statsrv_atfork_child);
+    }
+    if (!S.world[0])
+        world_id_init();
     if (!stat_enabled())
         return;
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
