@@ -93,8 +93,13 @@ bench: build
 vectors: build
 	$(BUILD)/tools/braid-vectors --quiet --pcap tests/vectors/all-chunks.pcap --corpus fuzz/corpus/fuzz_pkt
 
+# make install [PREFIX=/opt/braid] [DESTDIR=stage]: the libraries, headers,
+# braid.pc, the CMake package, the tools and the man pages under PREFIX
+# (default: the build's CMAKE_INSTALL_PREFIX, /usr/local unless configured
+# otherwise); DESTDIR, when given, is put in front of every path (packaging).
+PREFIX ?=
 install: build
-	cmake --install $(BUILD)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) $(if $(PREFIX),--prefix "$(PREFIX)")
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v crc32c_tables.h)

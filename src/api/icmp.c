@@ -120,7 +120,8 @@ void world_icmp(btrans *t, uint64_t now)
     for (; t; t = t->next) {
         braid_io_err errs[8];
         int n;
-        while (braid_io_err_pending(t->io) && (n = braid_io_recv_err(t->io, errs, 8)) > 0)
+        braid_io *io = trans_io(t);
+        while (io && braid_io_err_pending(io) && (n = braid_io_recv_err(io, errs, 8)) > 0)
             for (int i = 0; i < n; i++)
                 one(&errs[i], now);
     }

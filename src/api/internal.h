@@ -47,6 +47,34 @@ typedef struct bpool {
 typedef struct bstack bstack;
 typedef struct bsock bsock;
 
+/* The processes of a family (a process and the children it forked, which
+ * share the world: family.c) are numbered by slots; a mask says which of
+ * them hold something that is a kernel descriptor (a socket's pair of
+ * descriptors, a transport). */
+#define BRAID_SLOTS 256
+typedef struct bmask {
+    uint64_t w[BRAID_SLOTS / 64];
+} bmask;
+static inline void bm_set(bmask *m, unsigned i)
+{
+    m->w[i / 64] |= 1ull << (i % 64);
+}
+static inline void bm_clr(bmask *m, unsigned i)
+{
+    m->w[i / 64] &= ~(1ull << (i % 64));
+}
+static inline bool bm_has(const bmask *m, unsigned i)
+{
+    return m->w[i / 64] >> (i % 64) & 1;
+}
+static inline bool bm_empty(const bmask *m)
+{
+    for (unsigned i = 0; i < BRAID_SLOTS / 64; i++)
+        if (m->w[i])
+            return false;
+    return true;
+}
+
 /* A notification waiting to be read (RFC 6458 §6.1), already in its
  * user-visible layout. */
 /* One entry of a socket's receive queue, which holds notifications and
@@ -73,6 +101,9 @@ struct bsock {
     bsock *next_in_stack;
     unsigned refs; /* calls in progress (guarded by g_lock) */
     bool closing;
+    bmask holders;             /* processes of the family with fd and inner open */
+    bool for_others;           /* its readiness is theirs to settle: they were woken */
+    uint16_t nfd[BRAID_SLOTS]; /* descriptors of it each one has */
 
     bool nonblock;
     bool listening;
@@ -134,7 +165,8 @@ struct bsock {
  * stack that leave through it. */
 typedef struct btrans {
     struct btrans *next;
-    braid_io *io;
+    unsigned id;   /* its kernel socket in each process: trans_io() */
+    bmask holders; /* processes that have it open */
     braid_io_kind kind;
     int family;          /* 6 (dual stack) or 4; raw: the family it carries */
     uint16_t port;       /* UDP port (0 for raw IP) */
@@ -143,7 +175,8 @@ typedef struct btrans {
     uint64_t idle_since; /* refs 0 since then: closed a second later */
     uint8_t *txbuf;
     braid_io_pkt tx[BRAID_API_BATCH];
-    unsigned n_tx; /* packets built, not yet sent */
+    unsigned n_tx;   /* packets built, not yet sent */
+    bool for_others; /* they are another process's to send: woken once */
 } btrans;
 
 struct bstack {
@@ -169,6 +202,7 @@ struct bstack {
     bpool pool; /* the engine's memory (hooks.alloc/free use it) */
     bool accepting;
     uint64_t orphan_since; /* all sockets closed, shutdowns still running */
+    unsigned closer;       /* the slot of the process that closed the last */
     unsigned users;        /* calls in progress on its sockets */
 
     /* What Linux reports for its socket-level defaults that cfg does not
@@ -180,6 +214,40 @@ struct bstack {
         uint32_t so_rcvbuf, so_sndbuf; /* as SO_RCVBUF / SO_SNDBUF read back */
     } o;
 };
+
+/* the world's memory (wmem.c): shared by a process and its forked children */
+void *wmem_alloc(size_t n);
+void *wmem_calloc(size_t n, size_t m);
+void wmem_free(void *p);
+bool wmem_shared(void);
+void wmem_fork(void); /* before a fork: the families' processes agree on it */
+
+/* the family (family.c, world.c) */
+typedef struct fam_shared {
+    uint64_t id; /* random: names the processes' wake sockets */
+    unsigned probe_next;
+    struct fam_slot {
+        int pid; /* 0: forked, not yet running */
+        bool used;
+    } slot[BRAID_SLOTS];
+} fam_shared;
+void fam_init(fam_shared *f, bool shared); /* the first process: slot 0 */
+int fam_fork_slot(void);                   /* before fork: the child's, -1 if none (locked) */
+void fam_child(int slot);                  /* in the child */
+int fam_wake_sock(void);                   /* its wake socket (poll it), or -1 */
+void fam_drain(void);                      /* empties it */
+void fam_wake_others(void);                /* work for the others: wake them */
+bool fam_others(void);                     /* other processes share the world */
+int fam_probe(void);                       /* (locked) a slot whose process is gone, or -1 */
+void fam_release(unsigned slot);           /* (locked) the slot is free again */
+void world_slot_gone(unsigned slot);       /* (locked) what a gone process held */
+void sock_abandon(bsock *s, uint64_t now); /* (locked) nobody holds it any more: as close */
+void bs_orphan_all(void);
+bool fam_orphaned(void);             /* a forked child without the world: its descriptors fail */
+void braid_fam_exec(void);           /* before exec (the preload's): this process lets go */
+unsigned fam_slot(void);             /* this process's slot */
+braid_io *trans_io(const btrans *t); /* this process's socket of it, or NULL */
+bool bs_mine(const bsock *s);        /* its descriptors are open in this process */
 
 /* socket table (sock.c) */
 /* For a braid descriptor: the socket, with the world locked and a reference
@@ -218,9 +286,9 @@ void stack_flush(bstack *st, uint64_t now);        /* output (and in-process del
 void stack_flush_now(bstack *st, uint64_t now);    /* at once (a stack that goes) */
 void world_call_begin(void);                       /* bs_get / bs_put */
 void world_call_end(void);
-void stack_mark(bstack *st); /* its sockets' readiness is to be settled */
-void stack_update_ready(bstack *st);
-void pool_attach(bpool *p, braid_hooks *h); /* p serves h's alloc/free */
+void stack_mark(bstack *st);                     /* its sockets' readiness is to be settled */
+bool stack_update_ready(bstack *st, bool *wake); /* false: left to another process */
+void pool_attach(bpool *p, braid_hooks *h);      /* p serves h's alloc/free */
 void pool_drain(bpool *p);
 void stack_detach(bstack *st, bsock *s);
 void stack_free(bstack *st);

@@ -475,7 +475,7 @@ static void unlink_head(bsock *s)
     if (s->ntail == n)
         s->ntail = NULL;
     s->n_notes--;
-    free(n);
+    wmem_free(n);
 }
 
 /* RFC 6458 §5.3.6 SCTP_NXTINFO: what the next read returns, after a whole

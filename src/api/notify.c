@@ -11,7 +11,7 @@
 
 static bnote *push(bsock *s, sctp_assoc_t assoc, const void *data, size_t len, bool mark)
 {
-    bnote *n = malloc(sizeof *n + len);
+    bnote *n = wmem_alloc(sizeof *n + len);
     if (!n)
         return NULL;
     n->next = NULL;
@@ -64,7 +64,7 @@ void note_drop_data(bsock *s, sctp_assoc_t assoc)
             if (s->ntail == n)
                 s->ntail = prev;
             s->n_notes--;
-            free(n);
+            wmem_free(n);
             return;
         }
 }
@@ -74,7 +74,7 @@ void note_free_all(bsock *s)
     while (s->nhead) {
         bnote *n = s->nhead;
         s->nhead = n->next;
-        free(n);
+        wmem_free(n);
     }
     s->ntail = NULL;
     s->n_notes = 0;

@@ -1407,8 +1407,8 @@ static void tos_to_transport(bsock *s)
 {
     /* (the transport is the process's: the last value set applies to all
      * its sockets until per-packet TOS is done) */
-    if (s->st->tr)
-        braid_io_set_tos(s->st->tr->io, s->o.tos_set ? s->o.ip_tos : -1,
+    if (s->st->tr && trans_io(s->st->tr))
+        braid_io_set_tos(trans_io(s->st->tr), s->o.tos_set ? s->o.ip_tos : -1,
                          s->o.tclass_set ? s->o.ipv6_tclass : -1);
 }
 void opts_transport_started(bstack *st)

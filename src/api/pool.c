@@ -25,7 +25,7 @@ static void *pool_alloc(void *user, size_t size)
     if (size == 0)
         size = 1;
     if (size > BRAID_POOL_MAX)
-        return malloc(size);
+        return wmem_alloc(size);
     unsigned c = pool_class(size);
     void *b = p->free[c];
     if (b) {
@@ -33,7 +33,7 @@ static void *pool_alloc(void *user, size_t size)
         p->kept -= (size_t)c << POOL_SHIFT;
         return b;
     }
-    return malloc((size_t)c << POOL_SHIFT);
+    return wmem_alloc((size_t)c << POOL_SHIFT);
 }
 
 static void pool_free(void *user, void *ptr, size_t size)
@@ -44,13 +44,13 @@ static void pool_free(void *user, void *ptr, size_t size)
     if (size == 0)
         size = 1;
     if (size > BRAID_POOL_MAX) {
-        free(ptr);
+        wmem_free(ptr);
         return;
     }
     unsigned c = pool_class(size);
     size_t bytes = (size_t)c << POOL_SHIFT;
     if (p->kept + bytes > BRAID_POOL_KEEP) {
-        free(ptr);
+        wmem_free(ptr);
         return;
     }
     *(void **)ptr = p->free[c];
@@ -71,7 +71,7 @@ void pool_drain(bpool *p)
         while (p->free[c]) {
             void *b = p->free[c];
             p->free[c] = *(void **)b;
-            free(b);
+            wmem_free(b);
         }
     }
     p->kept = 0;

@@ -49,14 +49,21 @@ static bool g_exiting; /* exit() is closing the sockets (world lock) */
 static void bs_destroy(bsock *s)
 {
     note_free_all(s);
-    close(s->inner);
-    /* At exit the application's descriptor stays open until the process is
-     * gone, as the kernel's do: other threads may still name it (a call
-     * that no longer finds it braid's goes to libc with it), and a number
-     * freed under them could name another file by then. */
-    if (!g_exiting)
-        close(s->fd);
-    free(s);
+    if (bs_mine(s)) {
+        close(s->inner);
+        /* At exit the application's descriptor stays open until the process
+         * is gone, as the kernel's do: other threads may still name it (a
+         * call that no longer finds it braid's goes to libc with it), and a
+         * number freed under them could name another file by then. */
+        if (!g_exiting)
+            close(s->fd);
+    }
+    wmem_free(s);
+}
+
+bool bs_mine(const bsock *s)
+{
+    return bm_has(&s->holders, fam_slot());
 }
 
 void bs_put(bsock *s)
@@ -92,7 +99,7 @@ bsock *bs_new(int domain, int type, bstack *st)
     }
     int small = 4096; /* a few tokens fill it: how we turn POLLOUT off */
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    bsock *s = calloc(1, sizeof *s);
+    bsock *s = wmem_calloc(1, sizeof *s);
     if (!s) {
         close(sv[0]);
         close(sv[1]);
@@ -101,6 +108,8 @@ bsock *bs_new(int domain, int type, bstack *st)
     }
     s->fd = sv[0];
     s->inner = sv[1];
+    bm_set(&s->holders, fam_slot());
+    s->nfd[fam_slot()] = 1;
     s->type = type;
     s->family = domain;
     s->st = st;
@@ -124,13 +133,12 @@ static int fail(int err)
  * with their graceful shutdowns (delivering what was sent) after it is gone;
  * braid lives in the process, so exit() does the closing and then waits for
  * the shutdowns, at most $BRAID_EXIT_LINGER_MS (default 2000, 0: no wait).
- * Only in the process that made the sockets: a forked child's copies are
- * its parent's to end. (_exit() and signals skip this, as they must.) */
-static pid_t g_pid;
-
+ * A socket another process of the family still has open (fork) stays: only
+ * this process's descriptors go. (_exit() and signals skip this, as they
+ * must; the family finds out (fam_probe).) */
 static void at_exit(void)
 {
-    if (getpid() != g_pid)
+    if (fam_orphaned())
         return;
     world_lock();
     g_exiting = true;
@@ -146,8 +154,65 @@ static void at_exit(void)
 
 static void at_exit_register(void)
 {
-    g_pid = getpid();
     atexit(at_exit);
+}
+
+/* A forked child that cannot share the world (BRAID_FORK_SHARE=0, or no
+ * slot left): its braid descriptors become sockets whose peer is gone, so
+ * that reads see end-of-file and writes fail with EPIPE rather than the
+ * child acting on copies of its parent's associations. */
+static bool g_orphan;
+
+bool fam_orphaned(void)
+{
+    return g_orphan;
+}
+
+void bs_orphan_all(void)
+{
+    g_orphan = true;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return;
+    close(sv[1]);
+    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
+        bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
+        if (!s)
+            continue;
+        atomic_store_explicit(&g_tab[fd], NULL, memory_order_relaxed);
+        int fl = fcntl(fd, F_GETFD);
+        dup3(sv[0], fd, fl >= 0 && (fl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    }
+    close(sv[0]);
+}
+
+/* Before exec: the new program has none of braid in it. Descriptors left
+ * open across exec (no FD_CLOEXEC) become dead sockets (EPIPE, end of file),
+ * and this process lets go of everything it held, so the family does not
+ * wait for it. */
+void braid_fam_exec(void)
+{
+    if (g_orphan)
+        return;
+    world_lock();
+    unsigned me = fam_slot();
+    int sv[2] = {-1, -1};
+    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
+        bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
+        if (!s)
+            continue;
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC)) {
+            if (sv[0] < 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0)
+                close(sv[1]);
+            if (sv[0] >= 0)
+                dup3(sv[0], fd, 0);
+        }
+    }
+    if (sv[0] >= 0)
+        close(sv[0]);
+    world_unlock();
+    (void)me;
 }
 
 int braid_socket(int domain, int type, int protocol)
@@ -578,13 +643,11 @@ static void close_assocs(bsock *s, uint64_t now)
     }
 }
 
-int braid_close(int fd)
+/* The last descriptor of it in the family is gone: its associations end
+ * (below), and with them, once their shutdowns are over, its stack. */
+static void sock_end(bsock *s, uint64_t now)
 {
-    bsock *s = bs_get(fd);
-    if (!s)
-        return close(fd);
     bstack *st = s->st;
-    uint64_t now = braid_now_ns();
     if (st->ep) {
         close_assocs(s, now);
         if (s->listening) { /* no listener left: new INITs get an ABORT */
@@ -599,16 +662,59 @@ int braid_close(int fd)
         stack_flush(st, now);
     }
     s->closing = true;
-    atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
     stack_detach(st, s);
-    s->st->users--;
-    bool last = --s->refs == 0;
     if (!st->socks) {
+        st->closer = fam_slot();
         if (!st->users && !(st->ep && braid_endpoint_busy(st->ep)))
             stack_free(st);
         else /* the background thread frees it once the shutdowns are over */
             st->orphan_since = now;
     }
+}
+
+/* A process of the family that held it is gone (world_slot_gone), and it
+ * was the last: as if it had closed it. */
+void sock_abandon(bsock *s, uint64_t now)
+{
+    world_assert_held();
+    sock_end(s, now);
+    s->st = NULL;
+    if (s->refs == 0)
+        bs_destroy(s);
+}
+
+int braid_close(int fd)
+{
+    bsock *s = bs_get(fd);
+    if (!s)
+        return close(fd);
+    bstack *st = s->st;
+    unsigned me = fam_slot();
+    atomic_store_explicit(&g_tab[fd], NULL, memory_order_release);
+    if (s->nfd[me] > 0)
+        s->nfd[me]--;
+    if (s->nfd[me] == 0)
+        bm_clr(&s->holders, me);
+    bool mine = bs_mine(s);
+    if (mine || !bm_empty(&s->holders)) {
+        /* another descriptor of it is open, here or in another process of
+         * the family (fork): only this one goes, as the kernel's close */
+        close(fd);
+        if (!mine)
+            close(s->inner);
+        st->users--;
+        s->refs--;
+        stack_mark(st);
+        world_call_end();
+        world_leave();
+        world_unlock();
+        errno = t_errno;
+        return 0;
+    }
+    bm_set(&s->holders, me); /* ours to close (bs_destroy) */
+    st->users--;
+    sock_end(s, braid_now_ns());
+    bool last = --s->refs == 0;
     if (last)
         bs_destroy(s);
     world_call_end();

@@ -23,7 +23,7 @@ static uint32_t assoc_id_hook(void *user)
 /* world locked */
 bstack *stack_new(int family)
 {
-    bstack *st = calloc(1, sizeof *st);
+    bstack *st = wmem_calloc(1, sizeof *st);
     if (!st)
         return NULL;
     st->family = family;
@@ -174,14 +174,26 @@ static void set_writable(bsock *s, bool want)
     }
 }
 
-void stack_update_ready(bstack *st)
+/* false: a socket of it is open only in other processes of the family,
+ * whose turn it is; *wake: one of them was not told yet */
+bool stack_update_ready(bstack *st, bool *wake)
 {
+    bool all = true;
     for (bsock *s = st->socks; s; s = s->next_in_stack) {
         if (s->closing)
             continue;
+        if (!bs_mine(s)) {
+            all = false;
+            if (!s->for_others)
+                *wake = true; /* once: no ping-pong over what nobody can settle */
+            s->for_others = true;
+            continue;
+        }
+        s->for_others = false;
         set_readable(s, sock_readable(st, s));
         set_writable(s, sock_writable(st, s));
     }
+    return all;
 }
 
 void stack_detach(bstack *st, bsock *s)
@@ -206,7 +218,7 @@ void stack_free(bstack *st)
     }
     pool_drain(&st->pool);
     trans_release(st);
-    free(st);
+    wmem_free(st);
 }
 
 /* Waits for the association to come up (blocking connect, sctp_connectx):

@@ -48,11 +48,15 @@
  * of one call, not on traffic. */
 #define WORLD_FLUSH_ROUNDS 4096
 
-static struct {
-    pthread_mutex_t lock;
+/* The world's state: in the world's memory (wmem.c), so a forked child
+ * shares it; what is each process's own is in static variables below. */
+#define WORLD_MAX_TRANS 256
+struct world {
+    pthread_mutex_t lock; /* process-shared, robust */
     bstack *stacks;
     btrans *trans;
-    bstack *ports[65536]; /* SCTP port -> stacks (newest first) */
+    uint64_t trans_ids[WORLD_MAX_TRANS / 64]; /* ids in use */
+    bstack *ports[65536];                     /* SCTP port -> stacks (newest first) */
     bstack *refuser;
     uint8_t *rxbuf;
     braid_io_pkt rx[BRAID_API_BATCH];
@@ -60,21 +64,67 @@ static struct {
     bool flushing;
     unsigned in_call; /* an application call holds the lock */
     bstack *dirty;
-    unsigned waiters; /* calls polling the transports themselves */
-    atomic_bool bg_pending;
+    unsigned waiters[BRAID_SLOTS]; /* calls polling the transports themselves */
+    atomic_bool bg_pending[BRAID_SLOTS];
     uint64_t last_rx;
     uint64_t next_expiry; /* as of the last pump (the lazy path's check) */
-    uint64_t bg_until;    /* when the background thread wakes up next (0: soon) */
-    int wake_fd;
-    bool bg_running;
     uint32_t next_assoc_id;
     /* local addresses (for in-process delivery) */
     braid_addr locals[64];
     unsigned n_locals;
     uint64_t locals_at;
-} W = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
+    fam_shared fam; /* the processes sharing it (family.c) */
+};
+
+static struct world *Wp;
+#define W (*Wp)
+
+/* each process's own */
+static braid_io *g_io[WORLD_MAX_TRANS]; /* its socket of each transport */
+static int g_wake_fd = -1;              /* wakes its background thread */
+static bool g_bg_running;
+static uint64_t g_bg_until; /* when its background thread wakes up next (0: soon) */
+static bool g_others;       /* work left that another process of the family must do */
+static bool g_need_bg;      /* a forked child: its background thread starts at its first call */
 
 static _Thread_local bool t_held;
+
+static void world_atfork_prepare(void);
+static void world_atfork_parent(void);
+static void world_atfork_child(void);
+
+static void world_init(void)
+{
+    Wp = wmem_calloc(1, sizeof *Wp);
+    if (!Wp) {
+        fprintf(stderr, "braid: out of memory for the sockets' state\n");
+        abort();
+    }
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    if (wmem_shared()) {
+        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    }
+    pthread_mutex_init(&W.lock, &a);
+    pthread_mutexattr_destroy(&a);
+    fam_init(&W.fam, wmem_shared());
+    pthread_atfork(world_atfork_prepare, world_atfork_parent, world_atfork_child);
+}
+
+static void world_ensure(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, world_init);
+}
+
+/* A process of the family that died holding the lock left the state as it
+ * was at that moment: carry on (what it was doing is lost), and say so. */
+static void lock_recovered(void)
+{
+    pthread_mutex_consistent(&W.lock);
+    fprintf(stderr, "braid: a process sharing these sockets died inside a call; going on\n");
+}
 
 void world_lock(void)
 {
@@ -82,13 +132,22 @@ void world_lock(void)
         fprintf(stderr, "braid: internal error: the world lock taken twice by one thread\n");
         abort();
     }
-    pthread_mutex_lock(&W.lock);
+    world_ensure();
+    if (pthread_mutex_lock(&W.lock) == EOWNERDEAD)
+        lock_recovered();
     t_held = true;
+    if (g_need_bg) {
+        g_need_bg = false;
+        world_start_bg();
+    }
 }
 
 static bool world_trylock(void)
 {
-    if (pthread_mutex_trylock(&W.lock) != 0)
+    int rc = pthread_mutex_trylock(&W.lock);
+    if (rc == EOWNERDEAD)
+        lock_recovered();
+    else if (rc != 0)
         return false;
     t_held = true;
     return true;
@@ -96,8 +155,12 @@ static bool world_trylock(void)
 
 void world_unlock(void)
 {
+    bool others = g_others;
+    g_others = false;
     t_held = false;
     pthread_mutex_unlock(&W.lock);
+    if (others)
+        fam_wake_others();
 }
 
 void world_assert_held(void)
@@ -119,9 +182,9 @@ uint32_t world_assoc_id(void)
 
 void bg_kick(void)
 {
-    if (W.wake_fd >= 0) {
+    if (g_wake_fd >= 0) {
         uint64_t one = 1;
-        ssize_t r = write(W.wake_fd, &one, sizeof one);
+        ssize_t r = write(g_wake_fd, &one, sizeof one);
         (void)r;
     }
 }
@@ -302,33 +365,78 @@ bool world_addr_local(const braid_addr *a)
 
 /* ---- transports ---- */
 
+braid_io *trans_io(const btrans *t)
+{
+    return g_io[t->id];
+}
+
+static bool trans_mine(const btrans *t)
+{
+    return g_io[t->id] != NULL;
+}
+
+/* The transport of that kind and port: the one this process has a socket
+ * of, if several processes of the family opened their own. */
 static btrans *trans_find(braid_io_kind kind, int family, uint16_t port)
 {
+    btrans *any = NULL;
     for (btrans *t = W.trans; t; t = t->next)
         if (t->kind == kind && (kind != BRAID_IO_RAW || t->family == family) &&
-            (kind == BRAID_IO_RAW || t->port == port))
-            return t;
-    return NULL;
+            (kind == BRAID_IO_RAW || t->port == port)) {
+            if (trans_mine(t))
+                return t;
+            if (!any)
+                any = t;
+        }
+    return any;
+}
+
+/* This process's socket of it goes; the record with the last one. */
+static void trans_drop(btrans *t)
+{
+    if (g_io[t->id]) {
+        braid_io_close(g_io[t->id]);
+        g_io[t->id] = NULL;
+    }
+    bm_clr(&t->holders, fam_slot());
 }
 
 static void trans_free(btrans *t)
 {
-    braid_io_close(t->io);
-    free(t->txbuf);
-    free(t);
+    trans_drop(t);
+    W.trans_ids[t->id / 64] &= ~(1ull << (t->id % 64));
+    wmem_free(t->txbuf);
+    wmem_free(t);
+}
+
+static int trans_id(void)
+{
+    for (unsigned i = 0; i < WORLD_MAX_TRANS; i++)
+        if (!(W.trans_ids[i / 64] >> (i % 64) & 1)) {
+            W.trans_ids[i / 64] |= 1ull << (i % 64);
+            return (int)i;
+        }
+    return -1;
 }
 
 static int trans_open(braid_io_kind kind, int family, uint16_t port, bool is_default, btrans **out)
 {
-    btrans *t = calloc(1, sizeof *t);
+    btrans *t = wmem_calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
+    int id = trans_id();
+    if (id < 0) {
+        wmem_free(t);
+        return -ENOBUFS;
+    }
+    t->id = (unsigned)id;
     t->kind = kind;
     t->family = family;
     t->is_default = is_default;
-    int rc = braid_io_open(&t->io, kind, family, NULL, 0, kind == BRAID_IO_RAW ? 0 : port);
+    braid_io *io = NULL;
+    int rc = braid_io_open(&io, kind, family, NULL, 0, kind == BRAID_IO_RAW ? 0 : port);
     if (rc < 0 && kind != BRAID_IO_RAW && family == 6)
-        rc = braid_io_open(&t->io, kind, 4, NULL, 0, port); /* IPv6 off on this host */
+        rc = braid_io_open(&io, kind, 4, NULL, 0, port); /* IPv6 off on this host */
     if (rc < 0) {
         if (rc == -EADDRINUSE && kind == BRAID_IO_UDP)
             fprintf(stderr,
@@ -336,17 +444,20 @@ static int trans_open(braid_io_kind kind, int family, uint16_t port, bool is_def
                     "one another encapsulation port (environment BRAID_UDP_PORT=N, or "
                     "setsockopt BRAID_SCTP_LOCAL_UDP_PORT on the socket before listen)\n",
                     port);
-        free(t);
+        W.trans_ids[t->id / 64] &= ~(1ull << (t->id % 64));
+        wmem_free(t);
         return rc;
     }
-    t->port = braid_io_local_port(t->io);
+    g_io[t->id] = io;
+    bm_set(&t->holders, fam_slot());
+    t->port = braid_io_local_port(io);
     /* Right-sized kernel buffers: a burst the SCTP windows allow must not
      * overflow the UDP socket (that would be loss, and a retransmission). */
-    braid_io_set_bufs(t->io, 8 << 20, 8 << 20);
-    braid_io_set_gro(t->io, true); /* trains of datagrams in one receive */
-    t->txbuf = malloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
+    braid_io_set_bufs(io, 8 << 20, 8 << 20);
+    braid_io_set_gro(io, true); /* trains of datagrams in one receive */
+    t->txbuf = wmem_alloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
     if (!W.rxbuf)
-        W.rxbuf = malloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
+        W.rxbuf = wmem_alloc((size_t)BRAID_API_BATCH * BRAID_API_PKT_CAP);
     if (!t->txbuf || !W.rxbuf) {
         trans_free(t);
         return -ENOMEM;
@@ -369,9 +480,11 @@ static int trans_get(braid_io_kind kind, int family, uint16_t port, bool is_defa
     if (!t && kind != BRAID_IO_RAW && !port && !is_default) {
         /* a socket that only connects: the process's ephemeral port */
         for (btrans *x = W.trans; x && !t; x = x->next)
-            if (x->kind == kind && !x->is_default)
+            if (x->kind == kind && !x->is_default && trans_mine(x))
                 t = x;
     }
+    if (t && !trans_mine(t) && kind == BRAID_IO_RAW)
+        t = NULL; /* raw IP: every process has its own socket */
     if (!t) {
         int rc = trans_open(kind, family, port, is_default, &t);
         if (rc < 0)
@@ -440,14 +553,22 @@ static void trans_reap(uint64_t now, bool all)
 {
     for (btrans **pp = &W.trans; *pp;) {
         btrans *t = *pp;
-        if (t->refs || (!all && now - t->idle_since < WORLD_TRANS_IDLE)) {
+        if (t->refs || (!all && now - t->idle_since < WORLD_TRANS_IDLE) ||
+            (!trans_mine(t) && !bm_empty(&t->holders))) {
+            pp = &t->next;
+            continue;
+        }
+        /* what is still queued leaves now (the last ABORTs, SHUTDOWN COMPLETEs) */
+        if (t->n_tx && trans_mine(t)) {
+            braid_io_send(g_io[t->id], t->tx, t->n_tx);
+            t->n_tx = 0;
+        }
+        trans_drop(t);
+        if (!bm_empty(&t->holders)) { /* other processes still have it open */
             pp = &t->next;
             continue;
         }
         *pp = t->next;
-        /* what is still queued leaves now (the last ABORTs, SHUTDOWN COMPLETEs) */
-        if (t->n_tx)
-            braid_io_send(t->io, t->tx, t->n_tx);
         trans_free(t);
     }
 }
@@ -456,7 +577,14 @@ static void trans_send(btrans *t)
 {
     if (!t->n_tx)
         return;
-    int sent = braid_io_send(t->io, t->tx, t->n_tx);
+    if (!trans_mine(t)) { /* a socket another process of the family opened */
+        if (!t->for_others)
+            g_others = true; /* once: no ping-pong over what nobody can send */
+        t->for_others = true;
+        return;
+    }
+    t->for_others = false;
+    int sent = braid_io_send(g_io[t->id], t->tx, t->n_tx);
     if (sent <= 0) {
         if (sent < 0) /* a hard error: the packets are lost; SCTP retransmits */
             t->n_tx = 0;
@@ -569,8 +697,10 @@ static void hand_over(btrans *out, btrans *in, braid_io_pkt *p, uint64_t now)
     }
     braid_io_pkt o = *p;
     o.path.local = r.path.remote;
-    braid_io_trace(out->io, true, &o, 1);
-    braid_io_trace(in->io, false, &r, 1);
+    if (trans_mine(out))
+        braid_io_trace(g_io[out->id], true, &o, 1);
+    if (trans_mine(in))
+        braid_io_trace(g_io[in->id], false, &r, 1);
     bstack *dst = demux(&r.path, r.data, r.len, in->kind == BRAID_IO_UDP);
     if (dst)
         deliver(dst, &r.path, r.data, r.len, now);
@@ -730,8 +860,8 @@ static uint64_t world_next_expiry(void)
 static void pump_input(uint64_t now)
 {
     for (btrans *t = W.trans; t; t = t->next) {
-        for (int round = 0; round < 64; round++) {
-            int n = braid_io_recv(t->io, W.rx, BRAID_API_BATCH);
+        for (int round = 0; round < 64 && trans_mine(t); round++) {
+            int n = braid_io_recv(g_io[t->id], W.rx, BRAID_API_BATCH);
             if (n <= 0)
                 break;
             /* Each packet is a transmit opportunity of its own: a SACK every
@@ -801,19 +931,30 @@ void world_pump_lazy(uint64_t now)
 void world_settle(void)
 {
     bool kick = false;
+    bstack *left = NULL; /* with sockets only another process has open */
     while (W.dirty) {
         bstack *st = W.dirty;
         W.dirty = st->dirty_next;
         st->in_dirty = false;
-        stack_update_ready(st);
+        if (!stack_update_ready(st, &g_others)) {
+            st->dirty_next = left;
+            left = st;
+        }
         /* a timer earlier than the background thread sleeps for (a call
          * started it): wake the thread so it sleeps less */
-        if (st->ep && braid_endpoint_next_expiry(st->ep) < W.bg_until)
+        if (st->ep && braid_endpoint_next_expiry(st->ep) < g_bg_until)
             kick = true;
     }
     if (kick) {
-        W.bg_until = 0;
+        g_bg_until = 0;
         bg_kick();
+    }
+    while (left) {
+        bstack *st = left;
+        left = st->dirty_next;
+        st->in_dirty = true;
+        st->dirty_next = W.dirty;
+        W.dirty = st;
     }
 }
 
@@ -830,7 +971,9 @@ static unsigned trans_fds(struct pollfd *pf, unsigned max)
     unsigned n = 0;
     for (btrans *t = W.trans; t; t = t->next) {
         int fds[2];
-        int nf = braid_io_fds(t->io, fds, 2);
+        if (!trans_mine(t))
+            continue;
+        int nf = braid_io_fds(g_io[t->id], fds, 2);
         for (int i = 0; i < nf && n < max; i++) {
             pf[n].fd = fds[i];
             pf[n].events = POLLIN;
@@ -874,13 +1017,13 @@ int world_wait(bsock *s, short events, uint64_t deadline)
     else if (any_unsent() && now + 1000000 < until)
         until = now + 1000000; /* blocked output: retry soon */
     if (reader)
-        W.waiters++;
+        W.waiters[fam_slot()]++;
     world_unlock();
     int rc = poll(pf, n, ms_until(until, now));
     int err = errno;
     world_lock();
     if (reader)
-        W.waiters--;
+        W.waiters[fam_slot()]--;
     if (rc < 0 && err == EINTR)
         return -EINTR;
     if (deadline && braid_now_ns() >= deadline)
@@ -890,7 +1033,7 @@ int world_wait(bsock *s, short events, uint64_t deadline)
 
 void world_leave(void)
 {
-    if (atomic_exchange_explicit(&W.bg_pending, false, memory_order_acq_rel))
+    if (atomic_exchange_explicit(&W.bg_pending[fam_slot()], false, memory_order_acq_rel))
         world_pump(braid_now_ns());
     else if (W.flushq)
         run_flushq(braid_now_ns());
@@ -907,6 +1050,13 @@ static bool stack_done(bstack *st, uint64_t now)
 
 static void reap(uint64_t now)
 {
+    static uint64_t probed;
+    if (now - probed > 1000000000ull) { /* a process of the family gone unannounced */
+        probed = now;
+        int gone = fam_probe();
+        if (gone >= 0)
+            world_slot_gone((unsigned)gone);
+    }
     trans_reap(now, false);
     bstack *nx;
     for (bstack *st = W.stacks; st; st = nx) {
@@ -920,21 +1070,31 @@ static void *bg_main(void *arg)
 {
     (void)arg;
     for (;;) {
-        struct pollfd pf[18];
+        struct pollfd pf[19];
         unsigned n = 0, stat_at = 0; /* pf[stat_at]: the stat socket (0: not polled) */
-        pf[n].fd = W.wake_fd;
+        pf[n].fd = g_wake_fd;
+        pf[n].events = POLLIN;
+        pf[n].revents = 0;
+        n++;
+        pf[n].fd = fam_wake_sock(); /* the family's other processes (-1: none) */
         pf[n].events = POLLIN;
         pf[n].revents = 0;
         n++;
         int timeout;
         if (!world_trylock()) {
             /* a call is inside: it reads the transports on its way out */
-            atomic_store_explicit(&W.bg_pending, true, memory_order_release);
-            timeout = 1; /* (W.bg_until is the holder's to read: left as it is) */
+            atomic_store_explicit(&W.bg_pending[fam_slot()], true, memory_order_release);
+            timeout = 1; /* (g_bg_until is the holder's to read: left as it is) */
         } else {
             uint64_t now = braid_now_ns();
+            /* what a holder in another process of the family left undone
+             * (it reads its own bg_pending, not ours) */
+            if (atomic_exchange_explicit(&W.bg_pending[fam_slot()], false, memory_order_acq_rel)) {
+                world_pump(now);
+                world_settle();
+            }
             uint64_t next = world_next_expiry();
-            if (W.waiters) {
+            if (W.waiters[fam_slot()]) {
                 /* a call reads the transports now; look again in 5 ms in
                  * case it has left without another taking over */
                 if (now + 5000000 < next)
@@ -958,22 +1118,26 @@ static void *bg_main(void *arg)
             for (btrans *t = W.trans; t; t = t->next)
                 if (!t->refs && t->idle_since + WORLD_TRANS_IDLE < next)
                     next = t->idle_since + WORLD_TRANS_IDLE; /* idle transports */
+            if (now + 1000000000ull < next && fam_others())
+                next = now + 1000000000ull; /* the family's processes: still there? */
             timeout = ms_until(next, now);
-            W.bg_until = next;
+            g_bg_until = next;
             world_unlock();
         }
         poll(pf, n, timeout);
         if (pf[0].revents & POLLIN) {
             uint64_t v;
-            ssize_t r = read(W.wake_fd, &v, sizeof v);
+            ssize_t r = read(g_wake_fd, &v, sizeof v);
             (void)r;
         }
+        if (pf[1].revents & POLLIN)
+            fam_drain();
         if (!world_trylock()) {
-            atomic_store_explicit(&W.bg_pending, true, memory_order_release);
+            atomic_store_explicit(&W.bg_pending[fam_slot()], true, memory_order_release);
             continue;
         }
         uint64_t now = braid_now_ns();
-        if (!W.waiters || W.flushq)
+        if (!W.waiters[fam_slot()] || W.flushq)
             world_pump(now);
         else /* a call reads the transports; timers another call armed
               * after it went to sleep are still the background's */
@@ -993,17 +1157,109 @@ static void *bg_main(void *arg)
 void world_start_bg(void)
 {
     world_assert_held();
-    if (W.bg_running)
+    if (g_bg_running)
         return;
-    W.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_t th;
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     statsrv_start(); /* before the thread polls it */
     if (pthread_create(&th, &at, bg_main, NULL) == 0)
-        W.bg_running = true;
+        g_bg_running = true;
     pthread_attr_destroy(&at);
+}
+
+/* ---- fork ---- */
+
+/* Before fork: the child gets a slot and holds what this process holds
+ * (the descriptors it inherits), all under the lock, so that nothing
+ * changes between the bookkeeping and the copy. */
+static int g_fork_slot = -1;
+static bool g_forking;
+
+static void world_atfork_prepare(void)
+{
+    if (!wmem_shared())
+        return;
+    world_lock();
+    g_forking = true;
+    wmem_fork();
+    int c = fam_fork_slot();
+    g_fork_slot = c;
+    if (c < 0)
+        return;
+    unsigned me = fam_slot();
+    for (bstack *st = W.stacks; st; st = st->next)
+        for (bsock *s = st->socks; s; s = s->next_in_stack)
+            if (bm_has(&s->holders, me)) {
+                bm_set(&s->holders, (unsigned)c);
+                s->nfd[c] = s->nfd[me];
+            }
+    for (btrans *t = W.trans; t; t = t->next)
+        if (trans_mine(t))
+            bm_set(&t->holders, (unsigned)c);
+}
+
+static void world_atfork_parent(void)
+{
+    if (!g_forking)
+        return;
+    g_forking = false;
+    g_fork_slot = -1;
+    world_unlock();
+}
+
+static void world_atfork_child(void)
+{
+    g_need_bg = g_need_bg || g_bg_running; /* threads do not cross fork */
+    g_bg_running = false;
+    if (g_wake_fd >= 0)
+        close(g_wake_fd);
+    g_wake_fd = -1;
+    g_others = false;
+    if (!g_forking) { /* no shared world: the child cannot use the sockets */
+        bs_orphan_all();
+        return;
+    }
+    g_forking = false;
+    t_held = false; /* the parent's thread holds it; the parent lets go */
+    int c = g_fork_slot;
+    g_fork_slot = -1;
+    if (c < 0) {
+        fprintf(stderr,
+                "braid: %d processes already share these sockets: this child cannot "
+                "use them\n",
+                BRAID_SLOTS);
+        bs_orphan_all();
+        return;
+    }
+    fam_child(c);
+}
+
+/* A process of the family is gone (exited, exec'd or killed): what it
+ * held it holds no more; sockets nobody holds any more are closed. */
+void world_slot_gone(unsigned slot)
+{
+    world_assert_held();
+    uint64_t now = braid_now_ns();
+    for (bstack *st = W.stacks, *nx; st; st = nx) {
+        nx = st->next;
+        for (bsock *s = st->socks, *sn; s; s = sn) {
+            sn = s->next_in_stack;
+            if (!bm_has(&s->holders, slot))
+                continue;
+            bm_clr(&s->holders, slot);
+            s->nfd[slot] = 0;
+            if (bm_empty(&s->holders))
+                sock_abandon(s, now); /* may free st */
+        }
+    }
+    for (btrans *t = W.trans; t; t = t->next)
+        bm_clr(&t->holders, slot);
+    W.waiters[slot] = 0;
+    atomic_store(&W.bg_pending[slot], false);
+    fam_release(slot);
 }
 
 /* Waits (the background thread working meanwhile) until no stack has an
@@ -1014,7 +1270,8 @@ void stack_linger_all(uint64_t deadline)
         world_lock();
         bool busy = false;
         for (bstack *st = W.stacks; st && !busy; st = st->next)
-            busy = st->ep && !st->refuser && braid_endpoint_busy(st->ep);
+            busy = st->ep && !st->refuser && !st->socks && st->closer == fam_slot() &&
+                   braid_endpoint_busy(st->ep); /* the ones this process closed */
         world_unlock();
         if (!busy || braid_now_ns() >= deadline)
             return;
