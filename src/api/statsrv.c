@@ -210,7 +210,9 @@ static void snap_take(void)
         x->port = t->port;
         x->is_default = t->is_default;
         x->refs = t->refs;
-        braid_io_get_stats(t->io, &x->st);
+        braid_io *io = trans_io(t); /* this process's socket of it (NULL: none open here) */
+        if (io)
+            braid_io_get_stats(io, &x->st);
     }
     for (bstack *st = world_stacks(); st && S.n_stacks < ns; st = st->next) {
         if (!st->ep)
