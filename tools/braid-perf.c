@@ -71,6 +71,7 @@ typedef struct perf_cfg {
     uint64_t nbytes; /* 0: run for duration */
     unsigned streams;
     bool unordered, nodelay, one_to_many, once, json, quiet;
+    bool self; /* client: the server runs in a thread of this process too */
     unsigned assocs;
     const char *pcap;
     uint16_t port;      /* SCTP port */
@@ -912,6 +913,12 @@ static double pct(const uint64_t *v, size_t n, double q)
     return (double)v[r - 1];
 }
 
+static void *server_thread(void *arg)
+{
+    run_server(arg);
+    return NULL;
+}
+
 static int run_client(const perf_cfg *c)
 {
     if (!resolve(c->host, c->port, AF_UNSPEC, &c_peer, &c_peer_len))
@@ -1103,6 +1110,8 @@ static void usage(FILE *f)
             "  -B, --bind ADDR      server: bind to this address\n"
             "  -6                   server: IPv6 wildcard\n"
             "  -1, --one-off        server: serve one test, then exit\n"
+            "      --self           client: run the server in this process too (a thread;\n"
+            "                       client and server in one process)\n"
             "      --buf SIZE       SO_SNDBUF and SO_RCVBUF (default 4M; 0 = stack default)\n"
             "      --pcap FILE      record every packet sent and received\n"
             "  -A, --affinity CPU   pin to this CPU\n"
@@ -1132,7 +1141,8 @@ int main(int argc, char **argv)
         O_PCAP,
         O_JSON,
         O_BUF,
-        O_LOCAL_UDP
+        O_LOCAL_UDP,
+        O_SELF
     };
     static const struct option lo[] = {
         {"server", no_argument, NULL, 's'},
@@ -1157,6 +1167,7 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, O_JSON},
         {"buf", required_argument, NULL, O_BUF},
         {"local-udp", required_argument, NULL, O_LOCAL_UDP},
+        {"self", no_argument, NULL, O_SELF},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -1248,6 +1259,7 @@ int main(int argc, char **argv)
             break;
         case O_PCAP: c.pcap = optarg; break;
         case O_JSON: c.json = true; break;
+        case O_SELF: c.self = true; break;
         case O_BUF:
             if (!parse_size(optarg, &sz) || sz > (1u << 30)) {
                 fprintf(stderr, "%s: bad buffer size %s\n", PERF_PROG, optarg);
@@ -1276,6 +1288,27 @@ int main(int argc, char **argv)
         }
     }
     g_cfg = &c;
+    if (c.self && !c.server) {
+        /* the server in a thread of this process: the one-process case */
+        static perf_cfg srv;
+        srv = c;
+        srv.server = true;
+        srv.quiet = true;
+        srv.once = false;
+        srv.json = false;
+        g_cfg = &srv;
+        if (pn_init(&srv) < 0)
+            return 1;
+        pthread_t th;
+        if (pthread_create(&th, NULL, server_thread, &srv) != 0) {
+            fprintf(stderr, "%s: --self: cannot start the server thread\n", PERF_PROG);
+            return 1;
+        }
+        pthread_detach(th);
+        struct timespec ts = {0, 200000000}; /* (it listens long before) */
+        nanosleep(&ts, NULL);
+        return run_client(&c);
+    }
     if (pn_init(&c) < 0)
         return 1;
     return c.server ? run_server(&c) : run_client(&c);

@@ -237,10 +237,12 @@ void fam_child(int slot);                  /* in the child */
 int fam_wake_sock(void);                   /* its wake socket (poll it), or -1 */
 void fam_drain(void);                      /* empties it */
 void fam_wake_others(void);                /* work for the others: wake them */
-bool fam_others(void);                     /* other processes share the world */
-int fam_probe(void);                       /* (locked) a slot whose process is gone, or -1 */
-void fam_release(unsigned slot);           /* (locked) the slot is free again */
-void world_slot_gone(unsigned slot);       /* (locked) what a gone process held */
+void **world_hostport(void);               /* hostport.c's family-wide table */
+void world_others(void);             /* work another process of the family is to do: wake them */
+bool fam_others(void);               /* other processes share the world */
+int fam_probe(void);                 /* (locked) a slot whose process is gone, or -1 */
+void fam_release(unsigned slot);     /* (locked) the slot is free again */
+void world_slot_gone(unsigned slot); /* (locked) what a gone process held */
 void sock_abandon(bsock *s, uint64_t now); /* (locked) nobody holds it any more: as close */
 void bs_orphan_all(void);
 bool fam_orphaned(void);             /* a forked child without the world: its descriptors fail */

@@ -40,6 +40,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "icmp.h"
 #include "internal.h"
 
@@ -74,6 +75,7 @@ struct world {
     unsigned n_locals;
     uint64_t locals_at;
     fam_shared fam; /* the processes sharing it (family.c) */
+    void *hostport; /* hostport.c's table of the family's ports */
 };
 
 static struct world *Wp;
@@ -189,6 +191,17 @@ void bg_kick(void)
     }
 }
 
+void **world_hostport(void)
+{
+    world_assert_held();
+    return &W.hostport;
+}
+
+void world_others(void)
+{
+    g_others = true;
+}
+
 /* ---- stacks and the port table ---- */
 
 void world_add_stack(bstack *st)
@@ -208,6 +221,7 @@ static void port_unlink(bstack *st)
     if (*pp)
         *pp = st->port_next;
     st->has_port = false;
+    braid_hostport_release(st->reg_port); /* host-wide (hostport.c) */
 }
 
 void world_remove_stack(bstack *st)
@@ -245,6 +259,9 @@ int stack_reserve_port(bstack *st, uint16_t port)
     for (bstack *o = W.ports[port]; o; o = o->port_next)
         if (o != st && o->socks)
             return -EADDRINUSE;
+    int rc = braid_hostport_reserve(port); /* another process's: EADDRINUSE */
+    if (rc < 0)
+        return rc;
     port_unlink(st);
     st->cfg.local_port = port;
     st->reg_port = port;
@@ -275,12 +292,27 @@ static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, boo
         if (braid_find_assoc(st->ep, &path->remote, sport))
             return st;
     }
-    /* Over UDP the port is this process's alone: nobody serves that SCTP
-     * port, so it is refused. A raw socket sees every SCTP packet of the
-     * host, which another process may serve: silence. */
-    if (!first && !udp)
-        statsrv_demux_drop(path, len, false, dport);
-    return first ? first : udp ? W.refuser : NULL;
+    /* Over UDP nobody serves that SCTP port (the port is this process's
+     * alone, or the processes sharing it steer each SCTP port to its
+     * holder, hostport.c): it is refused. A raw socket sees every SCTP
+     * packet of the host: one process answers for ports nobody holds. */
+    if (first)
+        return first;
+    if (udp || braid_hostport_raw_ootb(pkt, len))
+        return W.refuser;
+    statsrv_demux_drop(path, len, false, dport); /* counted and logged (statsrv.c) */
+    return NULL;
+}
+
+/* A stack of the process serves the SCTP destination port of pkt. */
+static bool port_served(const uint8_t *pkt, size_t len)
+{
+    if (len < 12)
+        return false;
+    for (bstack *st = W.ports[pkt[2] << 8 | pkt[3]]; st; st = st->port_next)
+        if (st->ep)
+            return true;
+    return false;
 }
 
 bstack *world_stacks(void)
@@ -395,7 +427,7 @@ static btrans *trans_find(braid_io_kind kind, int family, uint16_t port)
 static void trans_drop(btrans *t)
 {
     if (g_io[t->id]) {
-        braid_io_close(g_io[t->id]);
+        braid_hostport_close(g_io[t->id]);
         g_io[t->id] = NULL;
     }
     bm_clr(&t->holders, fam_slot());
@@ -434,9 +466,9 @@ static int trans_open(braid_io_kind kind, int family, uint16_t port, bool is_def
     t->family = family;
     t->is_default = is_default;
     braid_io *io = NULL;
-    int rc = braid_io_open(&io, kind, family, NULL, 0, kind == BRAID_IO_RAW ? 0 : port);
+    int rc = braid_hostport_open(&io, kind, family, kind == BRAID_IO_RAW ? 0 : port);
     if (rc < 0 && kind != BRAID_IO_RAW && family == 6)
-        rc = braid_io_open(&io, kind, 4, NULL, 0, port); /* IPv6 off on this host */
+        rc = braid_hostport_open(&io, kind, 4, port); /* IPv6 off on this host */
     if (rc < 0) {
         if (rc == -EADDRINUSE && kind == BRAID_IO_UDP)
             fprintf(stderr,
@@ -605,7 +637,7 @@ static void trans_send(btrans *t)
  * transports), else the stack's own. */
 static btrans *trans_for_path(const bstack *st, const braid_path *p)
 {
-    if (st->io_kind == BRAID_IO_RAW)
+    if (st->io_kind == BRAID_IO_RAW && st->tr)
         return (p->remote.family == 4 && st->tr2) ? st->tr2 : st->tr;
     if (st->tr && p->local.udp_port && p->local.udp_port != st->tr->port) {
         btrans *t = trans_find(st->io_kind, 6, p->local.udp_port);
@@ -756,6 +788,9 @@ static void flush_one(bstack *st, uint64_t now)
         p->seg = 0;
         btrans *out = trans_for_path(st, &p->path);
         btrans *in = local_dest(st, &p->path.remote, now);
+        if (in && trans_io(in) && braid_hostport_shared(trans_io(in)) &&
+            !port_served(p->data, p->len))
+            in = NULL; /* another process's: through the kernel */
         if (in) {
             hand_over(out, in, p, now);
             continue;
@@ -1058,6 +1093,7 @@ static void reap(uint64_t now)
             world_slot_gone((unsigned)gone);
     }
     trans_reap(now, false);
+    braid_hostport_tick(now); /* raw IP: the answerer of out-of-the-blue packets */
     bstack *nx;
     for (bstack *st = W.stacks; st; st = nx) {
         nx = st->next;
@@ -1120,6 +1156,8 @@ static void *bg_main(void *arg)
                     next = t->idle_since + WORLD_TRANS_IDLE; /* idle transports */
             if (now + 1000000000ull < next && fam_others())
                 next = now + 1000000000ull; /* the family's processes: still there? */
+            if (braid_hostport_next_tick() < next)
+                next = braid_hostport_next_tick();
             timeout = ms_until(next, now);
             g_bg_until = next;
             world_unlock();
@@ -1257,6 +1295,7 @@ void world_slot_gone(unsigned slot)
     }
     for (btrans *t = W.trans; t; t = t->next)
         bm_clr(&t->holders, slot);
+    braid_hostport_slot_gone(slot);
     W.waiters[slot] = 0;
     atomic_store(&W.bg_pending[slot], false);
     fam_release(slot);

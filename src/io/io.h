@@ -70,7 +70,8 @@ typedef struct braid_io braid_io;
  * bound to it; with several (or none) it is bound to the wildcard with
  * IP_PKTINFO / IPV6_RECVPKTINFO, so received packets report their local
  * address in path.local and sends use path.local as the source. No
- * SO_REUSEADDR: a second transport on the same port fails with -EADDRINUSE.
+ * SO_REUSEADDR: a second transport on the same port fails with -EADDRINUSE
+ * (unless every one of them is opened with BRAID_IO_REUSEPORT, below).
  *
  * RAW: socket(AF_INET[6], SOCK_RAW, 132); -EPERM without root/CAP_NET_RAW
  * (braid_io_strerror explains). Received IPv4 packets have their IP header
@@ -87,6 +88,14 @@ typedef struct braid_io braid_io;
  */
 int braid_io_open(braid_io **out, braid_io_kind kind, int family, const braid_addr *locals,
                   unsigned n, uint16_t udp_port);
+/* braid_io_open with flags: BRAID_IO_REUSEPORT (UDP) sets SO_REUSEPORT before
+ * bind, so that transports of several processes join one reuseport group on
+ * the port (the sockets API's hostport.c then steers packets among them by
+ * SCTP port); every socket of the group must set it, and have the same
+ * effective user. */
+#define BRAID_IO_REUSEPORT 0x1u
+int braid_io_open_ex(braid_io **out, braid_io_kind kind, int family, const braid_addr *locals,
+                     unsigned n, uint16_t udp_port, unsigned flags);
 void braid_io_close(braid_io *io); /* NULL is fine */
 
 braid_io_kind braid_io_get_kind(const braid_io *io);
@@ -277,6 +286,7 @@ struct braid_io {
     braid_io_kind kind;
     int family; /* the family asked for (n == 0) */
     uint16_t port;
+    bool reuseport; /* BRAID_IO_REUSEPORT */
     unsigned nsock;
     braid_io_sock sk[2];
     unsigned next_sock; /* receive fairness between the sockets */

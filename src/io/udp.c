@@ -230,6 +230,9 @@ static int sock_setup(braid_io *io, braid_io_sock *s, uint16_t port, bool v6only
     }
     if (raw && braid_io_addr_is_any(&s->bound))
         return 0; /* a raw socket needs no bind */
+    if (io->reuseport && (rc = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) < 0)
+        return braid_io_fail_(rc, "setsockopt(SO_REUSEPORT) on %s socket: %s", fam_name(s->family),
+                              strerror(-rc));
     struct sockaddr_storage ss;
     socklen_t sl;
     if (braid_io_addr_is_any(&s->bound)) {
@@ -891,6 +894,12 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
 int braid_io_open(braid_io **out, braid_io_kind kind, int family, const braid_addr *locals,
                   unsigned n, uint16_t udp_port)
 {
+    return braid_io_open_ex(out, kind, family, locals, n, udp_port, 0);
+}
+
+int braid_io_open_ex(braid_io **out, braid_io_kind kind, int family, const braid_addr *locals,
+                     unsigned n, uint16_t udp_port, unsigned flags)
+{
     if (!out)
         return -EINVAL;
     *out = NULL;
@@ -908,6 +917,7 @@ int braid_io_open(braid_io **out, braid_io_kind kind, int family, const braid_ad
         return -ENOMEM;
     io->kind = kind;
     io->family = n ? locals[0].family : family;
+    io->reuseport = kind == BRAID_IO_UDP && (flags & BRAID_IO_REUSEPORT);
     io->sk[0].fd = io->sk[1].fd = -1;
     int rc;
     if (kind == BRAID_IO_INPROC)

@@ -106,16 +106,25 @@ rc=$?
 echo "$out" | grep -q "cannot connect to 127.0.0.1:5999" || fail "unreachable peer: message '$out'"
 [ "$rc" -eq 1 ] && echo "ok: unreachable peer: $out"
 
-# a UDP port in use by another listener
+# a UDP port in use by another listener: processes share it (hostport.c),
+# except one that does not (BRAID_REUSEPORT=0, or no BPF): refused
 udp=$(free_udp_port)
 timeout 20 "$CAT" -v -l -p 5998 -u "$udp" >/dev/null 2>"$WORK/inuse.err" &
 PIDS+=("$!")
 wait_for "$WORK/inuse.err" "listening" 10 || fail "port in use: first listener did not start"
-out=$(timeout 20 "$CAT" -l -p 5997 -u "$udp" 2>&1 </dev/null)
+out=$(BRAID_REUSEPORT=0 timeout 20 "$CAT" -l -p 5997 -u "$udp" 2>&1 </dev/null)
 rc=$?
 [ "$rc" -eq 1 ] || fail "port in use: exit $rc, expected 1"
 echo "$out" | grep -q "in use" || fail "port in use: message '$out'"
 [ "$rc" -eq 1 ] && echo "ok: port in use: $(echo "$out" | tail -1)"
+
+# an SCTP port in use by another process (on another UDP port): SCTP ports
+# are the host's, as on Linux
+out=$(timeout 20 "$CAT" -l -p 5998 -u "$(free_udp_port)" 2>&1 </dev/null)
+rc=$?
+[ "$rc" -eq 1 ] || fail "SCTP port in use: exit $rc, expected 1"
+echo "$out" | grep -q "in use" || fail "SCTP port in use: message '$out'"
+[ "$rc" -eq 1 ] && echo "ok: SCTP port in use: $(echo "$out" | tail -1)"
 
 # bad usage: exit 2
 for args in "" "-l extra" "--stream x 127.0.0.1 1" "127.0.0.1" "127.0.0.1 0" "-p 5 127.0.0.1 7" \

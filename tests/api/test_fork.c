@@ -249,6 +249,50 @@ static void test_child_killed(void)
     braid_close(l);
 }
 
+/* A port the family releases in another process than the one that bound
+ * it is free for every process at once (its name goes with the last
+ * close, wherever that happens). */
+static void bind_later(int ctl, void *arg)
+{
+    struct srv *a = arg;
+    CTL_EXPECT(ctl, 1); /* the family let go */
+    uint64_t t0 = now_ms();
+    int l = -1;
+    while (l < 0 && now_ms() - t0 < 3000) {
+        l = serve(SOCK_STREAM, a->sport, a->up);
+        if (l < 0)
+            usleep(10000);
+    }
+    CHECK(l >= 0);
+    ctl_send(ctl, (int)(now_ms() - t0));
+    braid_close(l);
+}
+
+static void test_port_released_in_child(void)
+{
+    struct srv a = {.conns = 1};
+    a.up = free_udp_port();
+    a.sport = (uint16_t)(20000 + (getpid() + 37) % 20000);
+    int ctl;
+    pid_t other = spawn(bind_later, &a, &ctl);
+    int l = serve(SOCK_STREAM, a.sport, a.up);
+    CHECK(l >= 0);
+    fflush(NULL);
+    pid_t kid = fork();
+    if (kid == 0) {
+        usleep(100000); /* the parent's close first: the child's is the last */
+        braid_close(l);
+        usleep(200000);
+        _exit(0);
+    }
+    CHECK_EQ(braid_close(l), 0);
+    CHECK(reap(kid, 15000, "child"));
+    ctl_send(ctl, 1);
+    int ms = ctl_recv(ctl, 10000);
+    CHECK(ms >= 0 && ms < 2000);
+    REAP(other);
+}
+
 /* One socket, parent and child both sending; the peer gets every message
  * of both, the association survives. */
 static void count_peer(int ctl, void *arg)
@@ -362,6 +406,7 @@ int main(void)
     RUN_ISOLATED(test_preforked_family);
     RUN_ISOLATED(test_both_send);
     RUN_ISOLATED(test_child_killed);
+    RUN_ISOLATED(test_port_released_in_child);
     RUN_ISOLATED(test_exec_cloexec);
     return CHECK_REPORT();
 }

@@ -38,7 +38,16 @@
 #define STACK "braid"
 #endif
 
-#define SCTP_PORT 5001
+/* The server's SCTP port: $INTEROP_SCTP_PORT, else 5001. SCTP ports are
+ * the host's (a braid server in another process holds its own), so
+ * scenarios running at once each get their own (run_pair.sh). */
+static uint16_t sctp_port(void)
+{
+    const char *e = getenv("INTEROP_SCTP_PORT");
+    long v = e ? strtol(e, NULL, 10) : 0;
+    return v > 0 && v < 65536 ? (uint16_t)v : 5001;
+}
+#define SCTP_PORT sctp_port()
 /* Payload protocol identifiers are offsets from this unassigned value: the
  * small ones belong to IANA-registered protocols (1 is IUA, 2 M2UA, ...),
  * which tshark would dissect the test's payloads as. */

@@ -25,6 +25,9 @@ if [ -n "$pcapdir" ]; then
     case $cli in *braid*) [ ${#env_srv[@]} -eq 0 ] && env_cli=(BRAID_PCAP="$pcap") ;; esac
 fi
 
+# SCTP ports are the host's: a port of this pair's own (scenarios run at once)
+INTEROP_SCTP_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export INTEROP_SCTP_PORT
 env "${env_srv[@]}" timeout 150 "$srv" -s "$scen" >"$work/srv.out" 2>"$work/srv.err" &
 sp=$!
 port=

@@ -10,14 +10,16 @@ shift 2
 work=$(mktemp -d)
 trap 'kill $sp 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-timeout 120 "$srv" -s -1 -u "$port" >"$work/srv.out" 2>"$work/srv.err" &
+# SCTP ports are the host's: one of this run's own (perf tests run at once)
+sport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 120 "$srv" -s -1 -u "$port" -p "$sport" >"$work/srv.out" 2>"$work/srv.err" &
 sp=$!
 for _ in $(seq 200); do
     grep -q listening "$work/srv.out" && break
     kill -0 $sp 2>/dev/null || break
     sleep 0.05
 done
-timeout 120 "$cli" -c 127.0.0.1 -u "$port" --json "$@" >"$work/cli.out" 2>"$work/cli.err"
+timeout 120 "$cli" -c 127.0.0.1 -u "$port" -p "$sport" --json "$@" >"$work/cli.out" 2>"$work/cli.err"
 crc=$?
 wait $sp
 src=$?
