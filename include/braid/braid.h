@@ -95,6 +95,17 @@ typedef struct braid_path {
     braid_addr remote;
 } braid_path;
 
+/* Log levels (braid_hooks.log_level; $BRAID_LOG for braid_hooks_default).
+ * Each line the engine hands to the log hook starts with its level's name
+ * and a colon ("debug: drop bad_crc ..."). */
+typedef enum braid_log_level {
+    BRAID_LOG_OFF = 0,
+    BRAID_LOG_ERROR = 1,
+    BRAID_LOG_WARN = 2,
+    BRAID_LOG_INFO = 3,  /* association events: T3 expiries, fast retransmits, ICMP */
+    BRAID_LOG_DEBUG = 4, /* also every discarded packet or chunk (braid_drop_reason) */
+} braid_log_level;
+
 /* Hooks. Any may be NULL for the default (malloc/free; no randomness is a
  * configuration error: the default uses a weak generator and is only for
  * tests; io provides OpenSSL's RAND_bytes and HMAC-SHA256). */
@@ -124,6 +135,9 @@ typedef struct braid_hooks {
      * host picks each packet's source. */
     unsigned (*host_addrs)(void *user, braid_addr *out, unsigned max);
     int (*route_src)(void *user, const braid_addr *remote, braid_addr *src);
+    /* The most detailed braid_log_level passed to log; lines above it are
+     * not even formatted. 0: every line (BRAID_LOG_DEBUG). */
+    int log_level;
 } braid_hooks;
 
 typedef struct braid_settings {
@@ -409,10 +423,16 @@ typedef struct braid_assoc_stats {
     uint64_t ouodchunks, oodchunks;    /* unordered / ordered DATA chunks sent, retransmitted too */
     uint64_t iuodchunks, iodchunks;    /* unordered / ordered DATA chunks received */
     uint64_t octrlchunks, ictrlchunks; /* control chunks sent / received */
+    /* braid's own (not in Linux's struct) */
+    uint64_t t3_expiries;      /* T3-rtx expiries on any path */
+    uint64_t fast_retransmits; /* DATA chunks fast-retransmitted (§7.2.4) */
+    uint64_t drops;            /* packets or chunks of it discarded (any braid_drop_reason) */
 } braid_assoc_stats;
 
 /* Fills *out; the read starts a new max_rto period (as Linux). */
 int braid_assoc_stats_get(braid_endpoint *ep, braid_assoc_id id, braid_assoc_stats *out);
+/* The same without starting a new period (monitoring: braid-stat). */
+int braid_assoc_stats_peek(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_stats *out);
 /* Only the state (cheap: for readiness checks on every call), or
  * BRAID_ERR_NOTFOUND where braid_assoc_status_get would say so. */
 int braid_assoc_state_get(const braid_endpoint *ep, braid_assoc_id id);
@@ -485,6 +505,59 @@ typedef struct braid_counters {
 } braid_counters;
 
 void braid_endpoint_counters(const braid_endpoint *ep, braid_counters *c);
+
+/* Why a packet or a chunk was discarded. Each discard bumps one counter of
+ * braid_counters (braid_drop_counter) and, at BRAID_LOG_DEBUG, logs one
+ * line: "debug: drop NAME counter=FIELD" and what is known of it (from=,
+ * to=, sport=, dport=, vtag=, assoc=, chunk=) and a detail after a colon. */
+typedef enum braid_drop_reason {
+    BRAID_DROP_HEADER_SHORT = 0,   /* shorter than the common header (RFC 9260 §3.1) */
+    BRAID_DROP_BAD_CRC,            /* CRC32c wrong (§6.8) */
+    BRAID_DROP_BAD_PORT,           /* SCTP port 0, or not the endpoint's (§3.1) */
+    BRAID_DROP_CHUNK_FRAMING,      /* chunk lengths, padding, no chunk (§3.2) */
+    BRAID_DROP_ZERO_VTAG,          /* tag 0 on a packet that is not a lone INIT (§8.5.1 A) */
+    BRAID_DROP_INIT_VTAG,          /* INIT with a tag, or bundled (§8.5.1 A, §6.10) */
+    BRAID_DROP_BAD_VTAG,           /* not the association's tag (§8.5, §8.5.1 B, C) */
+    BRAID_DROP_OOTB_ABORT,         /* out of the blue, with an ABORT (§8.4 item 2) */
+    BRAID_DROP_OOTB,               /* out of the blue (§8.4 items 5-8) */
+    BRAID_DROP_INIT_REFUSED,       /* INIT, endpoint not accepting: ABORT (§8.4 item 3) */
+    BRAID_DROP_INIT_STREAMS,       /* INIT with 0 streams: ABORT (§3.3.2) */
+    BRAID_DROP_INIT_INVALID,       /* INIT fixed part invalid (§3.3.2) */
+    BRAID_DROP_INIT_PARAMS,        /* INIT / INIT ACK parameters unusable (§3.2.1) */
+    BRAID_DROP_HOST_NAME,          /* Host Name Address: ABORT (§3.3.2.1.4) */
+    BRAID_DROP_INIT_ACK_STATE,     /* INIT ACK outside COOKIE-WAIT (§5.2.3) */
+    BRAID_DROP_INIT_ACK_INVALID,   /* INIT ACK invalid or without a cookie (§3.3.3) */
+    BRAID_DROP_COOKIE_MAC,         /* State Cookie does not verify (§5.1.5 steps 1, 2) */
+    BRAID_DROP_COOKIE_MISMATCH,    /* cookie's ports or tag not the packet's (§5.1.5 step 3) */
+    BRAID_DROP_COOKIE_COLLISION,   /* COOKIE ECHO in no case of §5.2.4 (case C) */
+    BRAID_DROP_STALE_COOKIE,       /* cookie expired: Stale Cookie ERROR (§5.1.5 step 4) */
+    BRAID_DROP_ASSOC_LIMIT,        /* max_assocs / max_assocs_per_peer: ABORT */
+    BRAID_DROP_COOKIE_ACK_STATE,   /* COOKIE ACK outside COOKIE-ECHOED (§5.2.5) */
+    BRAID_DROP_CHUNK_STATE,        /* chunk not allowed in the state (§9.2, §8.5.1 C) */
+    BRAID_DROP_CHUNK_BUNDLED,      /* INIT / COOKIE ECHO not first (§6.10) */
+    BRAID_DROP_UNKNOWN_CHUNK,      /* unrecognized chunk type (§3.2) */
+    BRAID_DROP_CHUNK_INVALID,      /* DATA, SACK, SHUTDOWN, ERROR, HEARTBEAT malformed */
+    BRAID_DROP_SACK_GAP,           /* gap block naming no TSN (§3.3.4) */
+    BRAID_DROP_STALE_SACK,         /* SACK below the cum ack point (§6.2.1 D i) */
+    BRAID_DROP_PROTOCOL_VIOLATION, /* SACK of unsent TSN, DATA without data: ABORT */
+    BRAID_DROP_OUT_OF_WINDOW,      /* DATA beyond the mapping window (§6.2, §3.3.4) */
+    BRAID_DROP_RWND_FULL,          /* DATA with the receive buffer full (§6.2) */
+    BRAID_DROP_BAD_STREAM,         /* DATA on a stream not granted: ERROR (§6.5) */
+    BRAID_DROP_BAD_HB_ACK,         /* HEARTBEAT ACK not for our HEARTBEAT (§8.3) */
+    BRAID_DROP_RESP_FULL,          /* stateless reply not sent: ring full (§5.1.3) */
+    BRAID_DROP_EVENT_FULL,         /* notification not queued: max_events */
+    BRAID_DROP_ICMP_SHORT,         /* ICMP quoting too little (RFC 6951 §5.5) */
+    BRAID_DROP_ICMP_NO_ASSOC,      /* ICMP for no association or path (Appendix C ICMP5) */
+    BRAID_DROP_ICMP_BAD_VTAG,      /* ICMP quoting a wrong tag (Appendix C ICMP6) */
+    BRAID_DROP_ICMP_KIND,          /* ICMP of a kind not acted on */
+    BRAID_DROP__COUNT
+} braid_drop_reason;
+
+/* The reason's short name ("bad_crc"), the braid_counters field it bumps
+ * ("drop_bad_crc") and a one-line description; NULL past the last. */
+const char *braid_drop_name(unsigned reason);
+const char *braid_drop_counter(unsigned reason);
+const char *braid_drop_text(unsigned reason);
 
 /* ---- events (RFC 6458 §6.1 notifications) ---- */
 

@@ -321,6 +321,20 @@ void world_add_stack(bstack *st);
 void world_start_bg(void);
 void world_remove_stack(bstack *st);
 
+/* the stat socket (statsrv.c; braid-stat). The background thread polls
+ * statsrv_fd() (-1: none), calls statsrv_snapshot() with the world locked
+ * when it is readable (requests, and a copy of the counters) and
+ * statsrv_reply() after letting go of the lock (the JSON, sent without
+ * waiting). */
+void statsrv_start(void); /* world locked; $BRAID_STAT=0: no socket */
+int statsrv_fd(void);
+void statsrv_snapshot(void);
+void statsrv_reply(void);
+/* world locked: a packet demux gives to no stack (counted, logged at debug) */
+void statsrv_demux_drop(const braid_path *path, size_t len, bool short_pkt, uint16_t dport);
+bstack *world_stacks(void);     /* world locked: the list (next) */
+btrans *world_transports(void); /* world locked: the list (next) */
+
 /* notifications (notify.c) */
 bsock *note_from_event(bstack *st, const braid_event *ev); /* the socket it went to */
 void note_no_auth(bsock *s, braid_assoc_id id);            /* SCTP_AUTH_NO_AUTH, if subscribed */

@@ -294,8 +294,10 @@ int stack_reserve_port(bstack *st, uint16_t port)
  * port, the one with an association with the sender, else the newest. */
 static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, bool udp)
 {
-    if (len < 12)
+    if (len < 12) {
+        statsrv_demux_drop(path, len, true, 0); /* counted and logged (statsrv.c) */
         return NULL;
+    }
     uint16_t dport = (uint16_t)(pkt[2] << 8 | pkt[3]);
     uint16_t sport = (uint16_t)(pkt[0] << 8 | pkt[1]);
     bstack *first = NULL;
@@ -315,7 +317,10 @@ static bstack *demux(const braid_path *path, const uint8_t *pkt, size_t len, boo
      * packet of the host: one process answers for ports nobody holds. */
     if (first)
         return first;
-    return udp || braid_hostport_raw_ootb(pkt, len) ? W.refuser : NULL;
+    if (udp || braid_hostport_raw_ootb(pkt, len))
+        return W.refuser;
+    statsrv_demux_drop(path, len, false, dport); /* counted and logged (statsrv.c) */
+    return NULL;
 }
 
 /* A stack of the process serves the SCTP destination port of pkt. */
@@ -327,6 +332,18 @@ static bool port_served(const uint8_t *pkt, size_t len)
         if (st->ep)
             return true;
     return false;
+}
+
+bstack *world_stacks(void)
+{
+    world_assert_held();
+    return W.stacks;
+}
+
+btrans *world_transports(void)
+{
+    world_assert_held();
+    return W.trans;
 }
 
 bstack *world_sender(uint16_t port, const braid_addr *peer, uint16_t peer_port)
@@ -1113,8 +1130,8 @@ static void *bg_main(void *arg)
 {
     (void)arg;
     for (;;) {
-        struct pollfd pf[18];
-        unsigned n = 0;
+        struct pollfd pf[19];
+        unsigned n = 0, stat_at = 0; /* pf[stat_at]: the stat socket (0: not polled) */
         pf[n].fd = g_wake_fd;
         pf[n].events = POLLIN;
         pf[n].revents = 0;
@@ -1144,6 +1161,12 @@ static void *bg_main(void *arg)
                     next = now + 5000000;
             } else {
                 n += trans_fds(pf + n, 16);
+            }
+            if (statsrv_fd() >= 0) { /* braid-stat's requests (statsrv.c) */
+                stat_at = n++;
+                pf[stat_at].fd = statsrv_fd();
+                pf[stat_at].events = POLLIN;
+                pf[stat_at].revents = 0;
             }
             if (W.flushq)
                 next = now;
@@ -1183,7 +1206,12 @@ static void *bg_main(void *arg)
             run_timers(now);
         reap(now);
         world_settle();
+        bool stat = stat_at && (pf[stat_at].revents & POLLIN);
+        if (stat)
+            statsrv_snapshot();
         world_unlock();
+        if (stat)
+            statsrv_reply(); /* formatted and sent without the lock */
     }
     return NULL;
 }
@@ -1198,6 +1226,7 @@ void world_start_bg(void)
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    statsrv_start(); /* before the thread polls it */
     if (pthread_create(&th, &at, bg_main, NULL) == 0)
         g_bg_running = true;
     pthread_attr_destroy(&at);

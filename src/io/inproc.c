@@ -247,19 +247,21 @@ int braid_io_inproc_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
             braid_addr dst = p->path.remote;
             if ((dst.family != 4 && dst.family != 6) || (!p->data && p->len) ||
                 (!braid_io_addr_is_any(&p->path.local) && !source_ok(ip, &p->path.local))) {
-                io->st.send_errors++;
+                BRAID_IO_DROP(io, send_errors, "send_address", "%s",
+                              "bad destination or source address");
                 continue;
             }
             if (dst.family == 4)
                 memset(dst.ip + 4, 0, 12);
             braid_io_inproc *to = lookup(&dst);
             if (!to || to->count >= BRAID_IO_INPROC_QUEUE) {
-                io->st.drop_queue++;
+                BRAID_IO_DROP(io, drop_queue, "inproc_queue", "%s",
+                              to ? "destination queue full" : "no transport at the destination");
                 continue;
             }
             inproc_node *nd = malloc(sizeof *nd + p->len);
             if (!nd) {
-                io->st.send_errors++;
+                BRAID_IO_DROP(io, send_errors, "send_nomem", "%zu bytes", p->len);
                 continue;
             }
             nd->next = NULL;
@@ -303,7 +305,7 @@ int braid_io_inproc_recv_(braid_io *io, braid_io_pkt *pkts, unsigned n)
         ip->count--;
         braid_io_pkt *p = &pkts[out];
         if (nd->len > p->cap || (nd->len && !p->data)) {
-            io->st.drop_trunc++;
+            BRAID_IO_DROP(io, drop_trunc, "trunc", "%zu bytes, buffer %zu", nd->len, p->cap);
         } else {
             if (nd->len)
                 memcpy(p->data, nd->data, nd->len);

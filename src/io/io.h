@@ -231,10 +231,35 @@ uint64_t braid_wall_ns(void);
  * /dev/urandom, then OpenSSL RAND_bytes; never aborting); HMAC-SHA256 for
  * the cookie MAC; the host's addresses and route sources
  * (braid_io_host_addrs, braid_io_route_src) for wildcard-bound endpoints;
- * and, when $BRAID_LOG is set (and not "0"), a log sink writing one line
- * per call to stderr.
+ * and, when $BRAID_LOG asks for a level (error, warn, info, debug or 0-4;
+ * "1" is info, as BRAID_LOG=1 always turned the engine's lines on), a log
+ * sink writing one line per call to stderr, or to $BRAID_LOG_FILE
+ * (appended; lines there start with "braid[PID]: ").
  */
 void braid_hooks_default(braid_hooks *h);
+
+/* The level of $BRAID_LOG / $BRAID_LOG_FILE (braid_log_level; as read by
+ * the last braid_hooks_default, or on first use). Thread-safe. */
+int braid_io_log_level(void);
+/* braid_log_level for a $BRAID_LOG value (NULL: unset) and $BRAID_LOG_FILE. */
+int braid_io_log_parse(const char *braid_log, const char *braid_log_file);
+/* One line ("LEVEL: ...") to the sink of braid_hooks_default, if the level
+ * is on. Callers on hot paths test braid_io_log_level() first. */
+void braid_io_log(int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* "1.2.3.4:9899" / "[::1]:9899" (address and UDP port). */
+void braid_io_addr_str(const braid_addr *a, char *out, size_t cap);
+/* A discard below the engine (a transport's drop_* counters, world.c's
+ * demultiplexing): "debug: drop NAME counter=COUNTER ..." at debug level,
+ * nothing formatted below it. */
+#define BRAID_IO_LOG_DROP(...)                                                                     \
+    do {                                                                                           \
+        if (braid_io_log_level() >= BRAID_LOG_DEBUG)                                               \
+            braid_io_log(BRAID_LOG_DEBUG, __VA_ARGS__);                                            \
+    } while (0)
 
 /* ------------------------------------------------------------------------
  * Internal to src/io.
@@ -306,6 +331,21 @@ int braid_io_inproc_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n);
 void braid_io_trace_(braid_io *io, bool out, const braid_io_pkt *pkts, unsigned n);
 void braid_io_pcap_close_(braid_io *io);
 bool braid_io_tracing_(const braid_io *io); /* a pcap file is written */
+
+/* A receive or send the transport discards: the counter, and a debug line
+ * "drop NAME counter=drop_FIELD transport=KIND:PORT: DETAIL". */
+#define BRAID_IO_DROP(io, field, name, ...)                                                        \
+    do {                                                                                           \
+        (io)->st.field++;                                                                          \
+        if (braid_io_log_level() >= BRAID_LOG_DEBUG)                                               \
+            braid_io_drop_log_((io), name, #field, __VA_ARGS__);                                   \
+    } while (0)
+void braid_io_drop_log_(const braid_io *io, const char *name, const char *counter, const char *fmt,
+                        ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
 /* Records a detailed message for err (this thread) and returns err. */
 int braid_io_fail_(int err, const char *fmt, ...)

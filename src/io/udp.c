@@ -571,18 +571,19 @@ static int sock_recv(braid_io *io, braid_io_sock *s, braid_io_pkt *pkts, unsigne
             braid_io_pkt *p = &pkts[base + i];
             size_t len = sc->rmsg[i].msg_len;
             if (mh->msg_flags & MSG_TRUNC) {
-                io->st.drop_trunc++;
+                BRAID_IO_DROP(io, drop_trunc, "trunc", "datagram larger than the %zu-byte buffer",
+                              p->cap);
                 continue;
             }
             braid_path path;
             memset(&path, 0, sizeof path);
             if (raw4) {
                 if (len < 20) {
-                    io->st.drop_trunc++;
+                    BRAID_IO_DROP(io, drop_trunc, "ip_header", "%zu bytes, no IPv4 header", len);
                     continue;
                 }
                 if (!braid_io_raw_strip4_(p, sc->iphdr[i], len - 20)) {
-                    io->st.drop_trunc++;
+                    BRAID_IO_DROP(io, drop_trunc, "ip_header", "%zu bytes, bad IPv4 header", len);
                     continue;
                 }
                 len = p->len;
@@ -783,7 +784,8 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
     while (done < n) {
         braid_io_sock *s = sock_for(io, &pkts[done].path.remote);
         if (!s || (!pkts[done].data && pkts[done].len)) {
-            io->st.send_errors++;
+            BRAID_IO_DROP(io, send_errors, "send_no_socket", "%s",
+                          s ? "no data" : "no socket of the destination's family");
             done++;
             continue;
         }
@@ -825,7 +827,8 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
             m++;
         }
         if (m == 0) { /* the first cannot be addressed through s */
-            io->st.send_errors++;
+            BRAID_IO_DROP(io, send_errors, "send_address", "%s",
+                          "destination not addressable through the socket");
             done++;
             continue;
         }
@@ -866,6 +869,12 @@ int braid_io_sock_send_(braid_io *io, const braid_io_pkt *pkts, unsigned n)
             if (!raw)
                 errq_local(io, &pkts[done], e);
             io->st.send_errors += sc->gcount[0];
+            if (braid_io_log_level() >= BRAID_LOG_DEBUG) {
+                char to[80];
+                braid_io_addr_str(&pkts[done].path.remote, to, sizeof to);
+                braid_io_drop_log_(io, "send_refused", "send_errors", "%u packets to %s: %s",
+                                   sc->gcount[0], to, strerror(e));
+            }
             done += sc->gcount[0];
             continue;
         }

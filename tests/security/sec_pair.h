@@ -77,8 +77,8 @@ static inline int sp_init(spair *s, uint32_t seed, tweak_fn tweak)
     memset(s, 0, sizeof *s);
     s->ma.rng = 0x9e3779b97f4a7c15ull ^ seed;
     s->mb.rng = 0xdeadbeefcafef00dull ^ seed;
-    braid_hooks ha = {m_alloc, m_free, m_random, t_mac, NULL, &s->ma, NULL, NULL, NULL};
-    braid_hooks hb = {m_alloc, m_free, m_random, t_mac, NULL, &s->mb, NULL, NULL, NULL};
+    braid_hooks ha = {m_alloc, m_free, m_random, t_mac, NULL, &s->ma, NULL, NULL, NULL, 0};
+    braid_hooks hb = {m_alloc, m_free, m_random, t_mac, NULL, &s->mb, NULL, NULL, NULL, 0};
     braid_settings sa, sb;
     braid_settings_default(&sa);
     braid_settings_default(&sb);

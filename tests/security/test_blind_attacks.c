@@ -1172,7 +1172,7 @@ static void restart_a(pair *p)
 {
     braid_endpoint_free(p->a);
     CHECK_EQ(p->ea.live, 0);
-    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL};
+    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL, 0};
     braid_settings s;
     braid_settings_default(&s);
     s.local_port = PA;

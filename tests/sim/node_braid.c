@@ -187,6 +187,7 @@ int sim_braid_node_new_ex(sim_braid_node **out, sim *s, const char *name, const 
     n->hooks.random = rand_hook;
     n->hooks.mac = mac_hook;
     n->hooks.log = log_hook;
+    n->hooks.log_level = BRAID_LOG_INFO; /* (drops: formatted only when asked for) */
     n->hooks.user = n;
 
     /* In the simulation first (inert while ep is NULL), so an address

@@ -85,8 +85,8 @@ static inline int pair_init_with(pair *p, uint32_t seed, int nodelay,
     memset(p, 0, sizeof *p);
     p->ea.rng = 0x9e3779b97f4a7c15ull ^ seed;
     p->eb.rng = 0xdeadbeefcafef00dull ^ seed;
-    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL};
-    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL, NULL, NULL};
+    braid_hooks ha = {t_alloc, t_free, t_random, t_mac, NULL, &p->ea, NULL, NULL, NULL, 0};
+    braid_hooks hb = {t_alloc, t_free, t_random, t_mac, NULL, &p->eb, NULL, NULL, NULL, 0};
     braid_settings sa, sb;
     braid_settings_default(&sa);
     braid_settings_default(&sb);

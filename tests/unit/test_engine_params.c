@@ -258,7 +258,7 @@ static void test_init_report_overflow(void)
         s.local_addrs[i].ip[1] = 0x01;
         s.local_addrs[i].ip[15] = (uint8_t)(i + 1);
     }
-    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p.eb, NULL, NULL, NULL};
+    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p.eb, NULL, NULL, NULL, 0};
     CHECK_EQ(braid_endpoint_new(&p.b, &s, &h), 0);
     plist l = {{0}, 0};
     uint8_t big[64];

@@ -507,7 +507,7 @@ static void test_peer_restart(void)
     s.local_addrs[0] = p.addr_a;
     s.n_local_addrs = 1;
     s.nodelay = 1;
-    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p.ea, NULL, NULL, NULL};
+    braid_hooks h = {t_alloc, t_free, t_random, t_mac, NULL, &p.ea, NULL, NULL, NULL, 0};
     CHECK_EQ(braid_endpoint_new(&p.a, &s, &h), 0);
     braid_connect_opts o = {PB, 4, 4};
     braid_assoc_id ida2;

@@ -74,7 +74,7 @@ static braid_endpoint *mk(host *h, uint16_t port, const char **addrs, unsigned n
     h->addrs = addrs;
     h->n = n;
     h->route = route;
-    braid_hooks hk = {h_alloc, h_free, h_random, t_mac, NULL, h, NULL, h_addrs, h_route};
+    braid_hooks hk = {h_alloc, h_free, h_random, t_mac, NULL, h, NULL, h_addrs, h_route, 0};
     braid_settings s;
     braid_settings_default(&s);
     s.local_port = port;

@@ -431,7 +431,8 @@ static void shutdown_complete(braid_assoc *a)
 /* Protocol violation: ABORT with a cause text, then end (RFC 9260 §9.1). */
 static void abort_violation(braid_assoc *a, uint16_t cause, const char *text)
 {
-    a->ep->ctr.drop_protocol_violation++;
+    BRAID_DROPF(a->ep, BRAID_DROP_PROTOCOL_VIOLATION, a, NULL, NULL, -1, "%s: ABORT",
+                text ? text : "");
     a->ctl |= CTL_ABORT;
     a->abort_cause = cause;
     size_t n = text ? strlen(text) : 0;
@@ -458,7 +459,8 @@ static bool data_fits(braid_assoc *a, const braid_data_chunk *d, uint8_t flags, 
      * above our cum ack: a TSN further up is dropped (mapping limit). */
     uint32_t span = buf < 65535 ? (uint32_t)buf : 65535u;
     if (d->tsn - cum > span) {
-        ep->ctr.drop_out_of_window++;
+        BRAID_DROPF(ep, BRAID_DROP_OUT_OF_WINDOW, a, NULL, NULL, BRAID_CHUNK_DATA,
+                    "TSN %u, cum ack %u, window %u", d->tsn, cum, span);
         return false;
     }
     /* Two counts: the payload held, as the sender counts it against our
@@ -487,7 +489,9 @@ static bool data_fits(braid_assoc *a, const braid_data_chunk *d, uint8_t flags, 
         full = bytes + d->payload_len > room || charge + cost > 2 * room;
     }
     if (full) {
-        ep->ctr.drop_rwnd_full++;
+        BRAID_DROPF(ep, BRAID_DROP_RWND_FULL, a, NULL, NULL, BRAID_CHUNK_DATA,
+                    "TSN %u of %zu bytes, %zu bytes held, rcvbuf %zu", d->tsn, d->payload_len,
+                    bytes, buf);
         *gap_or_dup = true; /* §6.2: a SACK at once, without the dropped chunk */
         return false;
     }
@@ -505,12 +509,13 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
         a->abort_cause = BRAID_CAUSE_NO_USER_DATA;
         braid_store32(a->abort_info, v->value_len >= 4 ? braid_load32(v->value) : 0);
         a->abort_info_len = 4;
-        ep->ctr.drop_protocol_violation++;
+        BRAID_DROPF(ep, BRAID_DROP_PROTOCOL_VIOLATION, a, NULL, NULL, BRAID_CHUNK_DATA, "%s",
+                    "DATA without user data: ABORT");
         braid_assoc_lost(a, BRAID_CAUSE_NO_USER_DATA, NULL, 0);
         return;
     }
     if (rc < 0) {
-        ep->ctr.drop_malformed++;
+        BRAID_DROPF(ep, BRAID_DROP_CHUNK_INVALID, a, NULL, NULL, v->type, "%s", braid_strerror(rc));
         return;
     }
     const braid_data_chunk *d = &c.u.data;
@@ -536,24 +541,28 @@ static void on_data(braid_assoc *a, const braid_chunk_view *v, bool *gap_or_dup,
     /* §6.5: a stream the peer may not use: ERROR Invalid Stream Identifier,
      * the TSN is acknowledged and the data discarded. */
     if (d->sid >= a->in_streams) {
-        if (braid_tsnmap_mark(&a->tsnmap, d->tsn) < 0) {
-            ep->ctr.drop_out_of_window++; /* too many gaps or no memory */
+        if (braid_tsnmap_mark(&a->tsnmap, d->tsn) < 0) { /* too many gaps or no memory */
+            BRAID_DROPF(ep, BRAID_DROP_OUT_OF_WINDOW, a, NULL, NULL, BRAID_CHUNK_DATA,
+                        "TSN %u: no room in the TSN map", d->tsn);
             return;
         }
-        ep->ctr.drop_bad_stream++;
+        BRAID_DROPF(ep, BRAID_DROP_BAD_STREAM, a, NULL, NULL, BRAID_CHUNK_DATA,
+                    "stream %u of %u, TSN %u", d->sid, a->in_streams, d->tsn);
         a->ctl |= CTL_ERROR_STREAM;
         a->err_stream_sid = d->sid;
         *gap_or_dup = true;
         return;
     }
     rc = braid_tsnmap_mark(&a->tsnmap, d->tsn);
-    if (rc <= 0) {
-        ep->ctr.drop_out_of_window++; /* too many gaps or no memory */
+    if (rc <= 0) { /* too many gaps or no memory */
+        BRAID_DROPF(ep, BRAID_DROP_OUT_OF_WINDOW, a, NULL, NULL, BRAID_CHUNK_DATA,
+                    "TSN %u: no room in the TSN map", d->tsn);
         return;
     }
     if (braid_reasm_add(&a->reasm, d, c.flags, false) < 0) {
         /* could not store it: forget the TSN so the peer retransmits */
-        ep->ctr.drop_rwnd_full++;
+        BRAID_DROPF(ep, BRAID_DROP_RWND_FULL, a, NULL, NULL, BRAID_CHUNK_DATA,
+                    "TSN %u: no memory to hold it", d->tsn);
         braid_tsnmap_unmark(&a->tsnmap, d->tsn);
         return;
     }
@@ -599,8 +608,10 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 {
     braid_endpoint *ep = a->ep;
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0) {
-        ep->ctr.drop_malformed++;
+    int prc = braid_chunk_parse(v, &c);
+    if (prc < 0) {
+        BRAID_DROPF(ep, BRAID_DROP_CHUNK_INVALID, a, NULL, NULL, v->type, "%s",
+                    braid_strerror(prc));
         return;
     }
     ep->ctr.sacks_in++;
@@ -609,7 +620,8 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
     /* §6.2.1 D i: a cum ack below the Cumulative TSN Ack Point: out of
      * order, dropped (its a_rwnd is stale too) */
     if (braid_tsn_lt(s->cum_tsn, a->outq.base - 1)) {
-        ep->ctr.drop_stale_sack++;
+        BRAID_DROPF(ep, BRAID_DROP_STALE_SACK, a, NULL, NULL, BRAID_CHUNK_SACK,
+                    "cum ack %u, ours %u", s->cum_tsn, a->outq.base - 1);
         return;
     }
     /* §12.4: a SACK acknowledging a TSN not sent MUST abort the
@@ -624,7 +636,8 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         if (gs == 0 || ge < gs) {
             /* §3.3.4: a block names TSNs above the cum ack, start <= end;
              * this one names none: ignored */
-            ep->ctr.drop_malformed++;
+            BRAID_DROPF(ep, BRAID_DROP_SACK_GAP, a, NULL, NULL, BRAID_CHUNK_SACK,
+                        "block %zu: %u-%u", i, gs, ge);
             continue;
         }
         if (braid_tsn_ge(s->cum_tsn + ge, a->outq.next)) {
@@ -645,7 +658,9 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
     braid_sack_result r;
     int rc = braid_outq_sack(&a->outq, s->cum_tsn, gaps, ng, a->fast_recovery, &r);
     if (rc != 0) {
-        ep->ctr.drop_stale_sack += rc == 1; /* not reached: checked above */
+        if (rc == 1) /* not reached: checked above */
+            BRAID_DROPF(ep, BRAID_DROP_STALE_SACK, a, NULL, NULL, BRAID_CHUNK_SACK, "cum ack %u",
+                        s->cum_tsn);
         return;
     }
     /* §6.2.1 D iv: rwnd = a_rwnd - bytes still outstanding */
@@ -692,7 +707,9 @@ static void on_sack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
         a->fast_recovery = false; /* §7.2.4 item 6 */
     if (r.n_fast_rtx) {
         ep->ctr.fast_retransmits += r.n_fast_rtx;
-        braid_ep_log(ep, "assoc %u: fast retransmit of %u chunks (recovery %d): cwnd %u flight %u",
+        a->stats.fast_retransmits += r.n_fast_rtx;
+        BRAID_EP_LOG(ep, BRAID_LOG_INFO,
+                     "assoc %u: fast retransmit of %u chunks (recovery %d): cwnd %u flight %u",
                      a->id, r.n_fast_rtx, a->fast_recovery, a->dests[0].cc.cwnd,
                      a->dests[0].flight);
         if (!a->fast_recovery) {
@@ -740,8 +757,10 @@ void braid_assoc_check_shutdown(braid_assoc *a, uint64_t now)
 static void on_shutdown(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 {
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0) {
-        a->ep->ctr.drop_malformed++;
+    int rc = braid_chunk_parse(v, &c);
+    if (rc < 0) {
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_INVALID, a, NULL, NULL, v->type, "%s",
+                    braid_strerror(rc));
         return;
     }
     /* §9.2: the SHUTDOWN's cumulative TSN ack acknowledges our data */
@@ -775,14 +794,15 @@ static void on_shutdown(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 
 static void on_shutdown_ack(braid_assoc *a)
 {
-    braid_ep_log(a->ep, "assoc %u: SHUTDOWN ACK in state %d", a->id, (int)a->state);
+    BRAID_EP_LOG(a->ep, BRAID_LOG_INFO, "assoc %u: SHUTDOWN ACK in state %d", a->id, (int)a->state);
     /* §9.2: in SHUTDOWN-SENT or SHUTDOWN-ACK-SENT: stop T2, send SHUTDOWN
      * COMPLETE, remove the TCB. In COOKIE-* states: OOTB (§8.5.1 E). */
     if (a->state == BRAID_STATE_SHUTDOWN_SENT || a->state == BRAID_STATE_SHUTDOWN_ACK_SENT) {
         a->ctl = CTL_SHUTDOWN_COMPLETE;
         shutdown_complete(a);
     } else {
-        a->ep->ctr.drop_no_state++;
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_STATE, a, NULL, NULL, BRAID_CHUNK_SHUTDOWN_ACK,
+                    "state %d", (int)a->state);
     }
 }
 
@@ -790,8 +810,9 @@ static void on_shutdown_complete(braid_assoc *a)
 {
     if (a->state == BRAID_STATE_SHUTDOWN_ACK_SENT)
         shutdown_complete(a);
-    else
-        a->ep->ctr.drop_no_state++; /* §8.5.1 C: else ignored */
+    else /* §8.5.1 C: else ignored */
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_STATE, a, NULL, NULL, BRAID_CHUNK_SHUTDOWN_COMPLETE,
+                    "state %d", (int)a->state);
 }
 
 static void on_abort(braid_assoc *a, const braid_chunk_view *v)
@@ -814,7 +835,9 @@ static void on_error_chunk(braid_assoc *a, const braid_chunk_view *v)
 {
     braid_chunk c;
     if (braid_chunk_parse(v, &c) < 0 || c.u.tlvs.tlvs_len < 4) {
-        a->ep->ctr.drop_malformed++; /* §3.3.10: one or more causes, framed */
+        /* §3.3.10: one or more causes, framed */
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_INVALID, a, NULL, NULL, v->type, "%s",
+                    "no cause, or causes not framed");
         return;
     }
     braid_event *ev = braid_ep_push_event(a->ep, BRAID_EV_REMOTE_ERROR, a->id);
@@ -834,12 +857,15 @@ static void on_heartbeat(braid_assoc *a, const braid_path *path, const braid_chu
 {
     braid_chunk c;
     if (braid_chunk_parse(v, &c) < 0) {
-        a->ep->ctr.drop_malformed++; /* §3.3.5: Heartbeat Info is mandatory */
+        /* §3.3.5: Heartbeat Info is mandatory */
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_INVALID, a, path, NULL, v->type, "%s",
+                    "no Heartbeat Info");
         return;
     }
     int d = braid_assoc_find_dest(a, &path->remote);
     if (d < 0 || c.u.hb.info_len > BRAID_HB_INFO_MAX) {
-        a->ep->ctr.drop_malformed++;
+        BRAID_DROPF(a->ep, BRAID_DROP_CHUNK_INVALID, a, path, NULL, v->type, "%s",
+                    d < 0 ? "from an address not of the association" : "Heartbeat Info too long");
         return;
     }
     /* §8.3: reply on the path it came from, echoing the info unchanged */
@@ -852,21 +878,25 @@ static void on_heartbeat(braid_assoc *a, const braid_path *path, const braid_chu
 static void on_heartbeat_ack(braid_assoc *a, const braid_chunk_view *v, uint64_t now)
 {
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0 || c.u.hb.info_len != 24) {
-        a->ep->ctr.drop_bad_hb_ack++; /* not the info we sent */
+    if (braid_chunk_parse(v, &c) < 0 || c.u.hb.info_len != 24) { /* not the info we sent */
+        BRAID_DROPF(a->ep, BRAID_DROP_BAD_HB_ACK, a, NULL, NULL, v->type, "%s",
+                    "not the Heartbeat Info we send");
         return;
     }
     /* our info: dest index (4), nonce (8), send time (8), reserved (4) */
     uint32_t idx = braid_load32(c.u.hb.info);
     if (idx >= a->n_dests) {
-        a->ep->ctr.drop_bad_hb_ack++;
+        BRAID_DROPF(a->ep, BRAID_DROP_BAD_HB_ACK, a, NULL, NULL, v->type, "path %u of %u", idx,
+                    a->n_dests);
         return;
     }
     braid_dest *d = &a->dests[idx];
     uint64_t nonce = (uint64_t)braid_load32(c.u.hb.info + 4) << 32 | braid_load32(c.u.hb.info + 8);
     uint64_t sent = (uint64_t)braid_load32(c.u.hb.info + 12) << 32 | braid_load32(c.u.hb.info + 16);
     if (nonce != d->hb_nonce || !d->hb_outstanding) {
-        a->ep->ctr.drop_bad_hb_ack++; /* §8.3: the nonce proves the reply is genuine */
+        /* §8.3: the nonce proves the reply is genuine */
+        BRAID_DROPF(a->ep, BRAID_DROP_BAD_HB_ACK, a, NULL, NULL, v->type, "%s on path %u",
+                    d->hb_outstanding ? "wrong nonce" : "no HEARTBEAT outstanding", idx);
         return;
     }
     d->hb_outstanding = false;
@@ -907,15 +937,14 @@ static bool vtag_ok(const braid_assoc *a, const braid_common_header *h, uint8_t 
 /* §8.5, §8.5.1 B, C: one chunk with an unacceptable tag discards the whole
  * packet, including the chunks before it. Without a T-bit ABORT or SHUTDOWN
  * COMPLETE every chunk has the same rule, so no walk is needed. */
-static bool packet_tags_ok(braid_assoc *a, const braid_common_header *h, const uint8_t *chunks,
-                           size_t len, bool tbit)
+static bool packet_tags_ok(braid_assoc *a, const braid_path *path, const braid_common_header *h,
+                           const uint8_t *chunks, size_t len, bool tbit)
 {
     if (!tbit) {
         if (h->vtag == a->local_vtag)
             return true;
-        a->ep->ctr.drop_bad_vtag++; /* §8.5: silently discard the packet */
-        braid_ep_log(a->ep, "assoc %u: packet with tag 0x%08x dropped (ours 0x%08x)", a->id,
-                     h->vtag, a->local_vtag);
+        /* §8.5: silently discard the packet */
+        BRAID_DROP(a->ep, BRAID_DROP_BAD_VTAG, a, path, h, -1);
         return false;
     }
     braid_chunk_iter it;
@@ -923,9 +952,8 @@ static bool packet_tags_ok(braid_assoc *a, const braid_common_header *h, const u
     braid_chunk_iter_init_bare(&it, chunks, len);
     while (braid_chunk_iter_next(&it, &v) > 0) {
         if (!vtag_ok(a, h, v.type, v.flags)) {
-            a->ep->ctr.drop_bad_vtag++;
-            braid_ep_log(a->ep, "assoc %u: %s with tag 0x%08x dropped (ours 0x%08x, peer 0x%08x)",
-                         a->id, braid_chunk_name(v.type), h->vtag, a->local_vtag, a->peer_vtag);
+            BRAID_DROPF(a->ep, BRAID_DROP_BAD_VTAG, a, path, h, v.type, "T bit %s",
+                        v.flags & BRAID_FLAG_T ? "set" : "clear");
             return false;
         }
     }
@@ -939,7 +967,7 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
     braid_chunk_iter it;
     braid_chunk_view v;
     bool gap_or_dup = false, immediate = false, had_data = false;
-    if (!packet_tags_ok(a, h, chunks, len, tbit))
+    if (!packet_tags_ok(a, path, h, chunks, len, tbit))
         return;
     a->stats.ipackets++;
     /* RFC 6951 §5.4: the UDP source port is stored only after the
@@ -975,15 +1003,17 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
                 a->state == BRAID_STATE_SHUTDOWN_SENT) {
                 on_data(a, &v, &gap_or_dup, &immediate);
                 had_data = true;
-            } else {
-                ep->ctr.drop_no_state++; /* §9.2: DATA after SHUTDOWN is not accepted */
+            } else { /* §9.2: DATA after SHUTDOWN is not accepted */
+                BRAID_DROPF(ep, BRAID_DROP_CHUNK_STATE, a, path, h, v.type, "state %d",
+                            (int)a->state);
             }
             break;
         case BRAID_CHUNK_SACK:
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_sack(a, &v, now);
             else
-                ep->ctr.drop_no_state++;
+                BRAID_DROPF(ep, BRAID_DROP_CHUNK_STATE, a, path, h, v.type, "state %d",
+                            (int)a->state);
             break;
         case BRAID_CHUNK_HEARTBEAT: on_heartbeat(a, path, &v); break;
         case BRAID_CHUNK_HEARTBEAT_ACK: on_heartbeat_ack(a, &v, now); break;
@@ -992,13 +1022,15 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
             if (a->state >= BRAID_STATE_ESTABLISHED)
                 on_shutdown(a, &v, now);
             else
-                ep->ctr.drop_no_state++;
+                BRAID_DROPF(ep, BRAID_DROP_CHUNK_STATE, a, path, h, v.type, "state %d",
+                            (int)a->state);
             break;
         case BRAID_CHUNK_SHUTDOWN_ACK:
             if (a->state == BRAID_STATE_COOKIE_WAIT || a->state == BRAID_STATE_COOKIE_ECHOED) {
                 /* §8.5.1 E: answered as OOTB by braid_endpoint_read_pkt
                  * before dispatch; not reached */
-                ep->ctr.drop_no_state++;
+                BRAID_DROPF(ep, BRAID_DROP_CHUNK_STATE, a, path, h, v.type, "state %d",
+                            (int)a->state);
                 break;
             }
             on_shutdown_ack(a);
@@ -1014,12 +1046,13 @@ void braid_assoc_handle_chunks(braid_assoc *a, const braid_path *path, const bra
         case BRAID_CHUNK_COOKIE_ECHO:
             /* only valid first in a packet (handled by the endpoint; §6.10:
              * INIT is never bundled) */
-            ep->ctr.drop_malformed++;
+            BRAID_DROP(ep, BRAID_DROP_CHUNK_BUNDLED, a, path, h, v.type);
             break;
         default: {
             /* §3.2: unrecognized chunk: act on the upper two bits */
             braid_unknown_action act = braid_chunk_unknown_action(v.type);
-            ep->ctr.drop_unknown_chunk++;
+            BRAID_DROPF(ep, BRAID_DROP_UNKNOWN_CHUNK, a, path, h, -1, "type %u (action %d)", v.type,
+                        (int)act);
             if (braid_unknown_action_reports(act) && !(a->ctl & CTL_ERROR_UNRECOGNIZED)) {
                 size_t n = v.length < sizeof a->unrec_chunk ? v.length : sizeof a->unrec_chunk;
                 memcpy(a->unrec_chunk, v.raw, n);
@@ -1123,8 +1156,10 @@ static void t3_expired(braid_assoc *a, unsigned i, uint64_t now)
     braid_dest *d = &a->dests[i];
     braid_endpoint *ep = a->ep;
     ep->ctr.t3_expiries++;
-    braid_ep_log(
-        ep, "assoc %u: T3 on path %u: flight %u cwnd %u rwnd %u rtx %u outstanding %u queued %zu",
+    a->stats.t3_expiries++;
+    BRAID_EP_LOG(
+        ep, BRAID_LOG_INFO,
+        "assoc %u: T3 on path %u: flight %u cwnd %u rwnd %u rtx %u outstanding %u queued %zu",
         a->id, i, d->flight, d->cc.cwnd, a->peer_rwnd, a->outq.n_rtx,
         braid_outq_outstanding(&a->outq), a->outq.queued_bytes);
     /* §6.3.3 E1-E3: cut cwnd, back off RTO, mark everything on the path */

@@ -39,18 +39,6 @@ void braid_settings_default(braid_settings *s)
     s->ps_retrans = 0xffff;               /* Linux's default: switchover off */
 }
 
-void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
-{
-    if (!ep->hooks.log)
-        return;
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    ep->hooks.log(ep->hooks.user, line);
-}
-
 uint32_t braid_ep_random32(braid_endpoint *ep)
 {
     uint8_t b[4];
@@ -92,6 +80,7 @@ int braid_endpoint_new(braid_endpoint **out, const braid_settings *s, const brai
     ep->cfg = *s;
     ep->next_id = BRAID_ASSOC_ID_FIRST;
     ep->accept = true;
+    ep->log_level = braid_ep_log_level(h);
     h->random(h->user, ep->cookie_key, sizeof ep->cookie_key);
     *out = ep;
     return 0;
@@ -133,7 +122,8 @@ braid_event *braid_ep_push_event(braid_endpoint *ep, braid_event_type type, brai
      * end: while the application does not poll, their queue is bounded. */
     if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events && type != BRAID_EV_ASSOC_CHANGE &&
         type != BRAID_EV_SEND_FAILED) {
-        ep->ctr.drop_event_full++;
+        BRAID_DROPF(ep, BRAID_DROP_EVENT_FULL, NULL, NULL, NULL, -1, "event type %d for assoc %u",
+                    (int)type, id);
         return NULL;
     }
     return braid_ep_push_event_always(ep, type, id);
@@ -181,7 +171,8 @@ void braid_event_release(braid_endpoint *ep, braid_event *ev)
 braid_resp *braid_ep_resp_slot(braid_endpoint *ep)
 {
     if (ep->resp_count == BRAID_RESP_QUEUE) {
-        ep->ctr.drop_resp_full++;
+        BRAID_DROPF(ep, BRAID_DROP_RESP_FULL, NULL, NULL, NULL, -1, "%u replies queued",
+                    ep->resp_count);
         return NULL;
     }
     braid_resp *r = &ep->resp[(ep->resp_head + ep->resp_count) % BRAID_RESP_QUEUE];
@@ -273,14 +264,15 @@ static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_c
         }
     }
     if (has_abort) { /* §8.4 item 2: silently discard, no further action */
-        ep->ctr.drop_ootb++;
+        BRAID_DROP(ep, BRAID_DROP_OOTB_ABORT, NULL, path, h, BRAID_CHUNK_ABORT);
         return BRAID_ERR_STATE;
     }
     if (has_init) {
         /* §8.4 item 3: an INIT with tag 0 starts an association; it must be
          * the only chunk (§6.10) and the packet's tag 0 (§8.5.1 A) */
         if (h->vtag != 0 || n_chunks != 1) {
-            ep->ctr.drop_bad_vtag++;
+            BRAID_DROPF(ep, BRAID_DROP_INIT_VTAG, NULL, path, h, BRAID_CHUNK_INIT, "%u chunks",
+                        n_chunks);
             return BRAID_ERR_STATE;
         }
         braid_hs_on_init(ep, NULL, path, h, &first, now);
@@ -294,7 +286,10 @@ static int handle_ootb(braid_endpoint *ep, const braid_path *path, const braid_c
             braid_assoc_handle_chunks(a, path, h, pkt + it.off, len - it.off, tbit, now);
         return a ? 0 : BRAID_ERR_STATE;
     }
-    ep->ctr.drop_ootb++;
+    BRAID_DROPF(ep, BRAID_DROP_OOTB, NULL, path, h, first.type, "%s",
+                has_sack             ? "SHUTDOWN COMPLETE sent (item 5)"
+                : has_scomp || quiet ? "no reply (items 6, 7)"
+                                     : "ABORT sent (item 8)");
     if (has_sack) /* §8.4 item 5 */
         send_shutdown_complete_ootb(ep, path, h);
     else if (!has_scomp && !quiet)                   /* items 6, 7: silence; item 8: */
@@ -309,18 +304,20 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     ep->ctr.pkts_in++;
     ep->ctr.bytes_in += len;
     if (braid_header_parse(pkt, len, &h) < 0) {
-        ep->ctr.drop_malformed++;
+        BRAID_DROPF(ep, BRAID_DROP_HEADER_SHORT, NULL, path, NULL, -1, "%zu bytes", len);
         return BRAID_ERR_TRUNCATED;
     }
     /* RFC 9260 §6.8: a packet with a bad checksum is silently discarded. */
     if (ep->cfg.check_crc && !braid_pkt_checksum_ok(pkt, len)) {
-        ep->ctr.drop_bad_crc++;
+        BRAID_DROPF(ep, BRAID_DROP_BAD_CRC, NULL, path, &h, -1, "checksum 0x%08x, %zu bytes",
+                    h.checksum, len);
         return BRAID_ERR_CHECKSUM;
     }
     /* RFC 9260 §3.1: port 0 is never valid; the packet must be for us. */
     if (h.src_port == 0 || h.dst_port == 0 ||
         (h.dst_port != ep->cfg.local_port && !ep->cfg.serve_any_port)) {
-        ep->ctr.drop_malformed++;
+        BRAID_DROPF(ep, BRAID_DROP_BAD_PORT, NULL, path, &h, -1, "endpoint port %u",
+                    ep->cfg.local_port);
         return BRAID_ERR_INVAL;
     }
     /* Framing of every chunk first: a malformed packet is discarded whole. */
@@ -339,14 +336,15 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
                 (v.flags & BRAID_FLAG_T); /* §8.5.1 B, C: their own tag rule */
     }
     if (rc < 0 || n == 0) {
-        ep->ctr.drop_malformed++;
+        BRAID_DROPF(ep, BRAID_DROP_CHUNK_FRAMING, NULL, path, &h, -1, "%s after %u chunks",
+                    rc < 0 ? braid_strerror(rc) : "no chunk", n);
         return rc < 0 ? rc : BRAID_ERR_TRUNCATED;
     }
     /* RFC 9260 §8.5.1 A: a packet with tag 0 must hold a lone INIT, else it
      * is silently discarded (with or without an association: never answered
      * by an OOTB ABORT either). */
     if (h.vtag == 0 && (n != 1 || first_type != BRAID_CHUNK_INIT)) {
-        ep->ctr.drop_bad_vtag++;
+        BRAID_DROPF(ep, BRAID_DROP_ZERO_VTAG, NULL, path, &h, first_type, "%u chunks", n);
         return BRAID_ERR_STATE;
     }
     braid_assoc *a = braid_ep_find_assoc(ep, &path->remote, h.src_port);
@@ -357,7 +355,7 @@ int braid_endpoint_read_pkt(braid_endpoint *ep, const braid_path *path, const ui
     if (first_type == BRAID_CHUNK_INIT) {
         /* §8.5.1 A: the packet's tag must be 0 and INIT alone */
         if (h.vtag != 0 || n != 1) {
-            ep->ctr.drop_bad_vtag++;
+            BRAID_DROPF(ep, BRAID_DROP_INIT_VTAG, a, path, &h, BRAID_CHUNK_INIT, "%u chunks", n);
             return BRAID_ERR_STATE;
         }
         braid_chunk_iter_init(&it, pkt, len);

@@ -410,17 +410,19 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
         uint32_t tag = v->value_len >= 4 ? braid_load32(v->value) : 0;
         if (tag)
             send_abort_tag(ep, path, h, tag, BRAID_CAUSE_INVALID_PARAM);
-        ep->ctr.drop_malformed++;
+        BRAID_DROPF(ep, BRAID_DROP_INIT_STREAMS, a, path, h, BRAID_CHUNK_INIT, "%s",
+                    tag ? "ABORT sent" : "no Initiate Tag: no reply");
         return;
     }
-    if (rc < 0) {
-        ep->ctr.drop_malformed++; /* §3.3.2: zero tag etc.: silently discard */
+    if (rc < 0) { /* §3.3.2: zero tag etc.: silently discard */
+        BRAID_DROPF(ep, BRAID_DROP_INIT_INVALID, a, path, h, BRAID_CHUNK_INIT, "%s",
+                    braid_strerror(rc));
         return;
     }
     const braid_init_chunk *init = &c.u.init;
     init_info ii;
     if (scan_params(init, path, &ii) < 0) {
-        ep->ctr.drop_malformed++;
+        BRAID_DROP(ep, BRAID_DROP_INIT_PARAMS, a, path, h, BRAID_CHUNK_INIT);
         return;
     }
     if (ii.host_name) {
@@ -428,7 +430,7 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
          * Address is answered with ABORT (the Unresolvable Address cause is
          * optional and left out); nothing is kept */
         send_abort_tag(ep, path, h, init->init_tag, 0);
-        ep->ctr.drop_malformed++;
+        BRAID_DROP(ep, BRAID_DROP_HOST_NAME, a, path, h, BRAID_CHUNK_INIT);
         return;
     }
     cookie ck;
@@ -458,7 +460,7 @@ void braid_hs_on_init(braid_endpoint *ep, braid_assoc *a, const braid_path *path
     if (!a && !ep->accept) {
         /* §8.4 item 3: not listening: ABORT with the INIT's tag, T bit clear */
         send_abort_tag(ep, path, h, init->init_tag, 0);
-        ep->ctr.drop_ootb++;
+        BRAID_DROP(ep, BRAID_DROP_INIT_REFUSED, NULL, path, h, BRAID_CHUNK_INIT);
         return;
     }
     if (!a) {
@@ -567,21 +569,29 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
                           uint64_t now)
 {
     braid_endpoint *ep = a->ep;
-    if (a->state != BRAID_STATE_COOKIE_WAIT) {
-        ep->ctr.drop_no_state++; /* §5.2.3: discard */
+    if (a->state != BRAID_STATE_COOKIE_WAIT) { /* §5.2.3: discard */
+        BRAID_DROPF(ep, BRAID_DROP_INIT_ACK_STATE, a, path, NULL, BRAID_CHUNK_INIT_ACK, "state %d",
+                    (int)a->state);
         return;
     }
     braid_chunk c;
-    if (braid_chunk_parse(v, &c) < 0) {
-        ep->ctr.drop_malformed++;
+    int rc = braid_chunk_parse(v, &c);
+    if (rc < 0) {
+        BRAID_DROPF(ep, BRAID_DROP_INIT_ACK_INVALID, a, path, NULL, BRAID_CHUNK_INIT_ACK, "%s",
+                    braid_strerror(rc));
         return;
     }
     const braid_init_chunk *ia = &c.u.init;
     init_info ii;
     /* RFC 9260 §3.2.1: an unrecognized parameter, whatever its upper bits,
      * does not stop the INIT ACK from being answered with a COOKIE ECHO */
-    if (scan_params(ia, path, &ii) < 0 || !ii.cookie) {
-        ep->ctr.drop_malformed++;
+    if (scan_params(ia, path, &ii) < 0) {
+        BRAID_DROP(ep, BRAID_DROP_INIT_PARAMS, a, path, NULL, BRAID_CHUNK_INIT_ACK);
+        return;
+    }
+    if (!ii.cookie) {
+        BRAID_DROPF(ep, BRAID_DROP_INIT_ACK_INVALID, a, path, NULL, BRAID_CHUNK_INIT_ACK, "%s",
+                    "no State Cookie");
         return;
     }
     if (ii.host_name) {
@@ -591,7 +601,7 @@ void braid_hs_on_init_ack(braid_assoc *a, const braid_path *path, const braid_ch
         a->ctl |= CTL_ABORT;
         a->abort_cause = 0; /* the Unresolvable Address cause is optional */
         a->abort_info_len = 0;
-        ep->ctr.drop_malformed++;
+        BRAID_DROP(ep, BRAID_DROP_HOST_NAME, a, path, NULL, BRAID_CHUNK_INIT_ACK);
         braid_assoc_lost(a, BRAID_CAUSE_UNRESOLVABLE_ADDR, NULL, 0);
         return;
     }
@@ -694,23 +704,29 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
 {
     cookie ck;
     if (v->value_len == 0 || !cookie_decode(ep, v->value, v->value_len, &ck)) {
-        ep->ctr.drop_bad_cookie++; /* §5.1.5 step 2: silently discard */
+        /* §5.1.5 step 2: silently discard */
+        BRAID_DROPF(ep, BRAID_DROP_COOKIE_MAC, a, path, h, BRAID_CHUNK_COOKIE_ECHO,
+                    "cookie of %zu bytes", v->value_len);
         return NULL;
     }
     /* §5.1.5 step 3: ports and tag must match the packet */
     if (ck.local_tag != h->vtag || ck.peer_port != h->src_port || ck.local_port != h->dst_port) {
-        ep->ctr.drop_bad_cookie++;
+        BRAID_DROPF(ep, BRAID_DROP_COOKIE_MISMATCH, a, path, h, BRAID_CHUNK_COOKIE_ECHO,
+                    "cookie's tag 0x%08x ports %u->%u", ck.local_tag, ck.peer_port, ck.local_port);
         return NULL;
     }
     bool expired = now > ck.created && now - ck.created > ck.life;
     if (!a) {
         if (expired) { /* §5.1.5 step 4: Stale Cookie error */
-            ep->ctr.drop_stale_cookie++;
+            BRAID_DROPF(ep, BRAID_DROP_STALE_COOKIE, NULL, path, h, BRAID_CHUNK_COOKIE_ECHO,
+                        "%llu us past its life",
+                        (unsigned long long)((now - ck.created - ck.life) / 1000));
             send_stale_cookie(ep, path, h, &ck, now);
             return NULL;
         }
         if (ep->n_assocs >= ep->cfg.max_assocs || peer_at_limit(ep, &path->remote)) {
-            ep->ctr.drop_assoc_limit++;
+            BRAID_DROPF(ep, BRAID_DROP_ASSOC_LIMIT, NULL, path, h, BRAID_CHUNK_COOKIE_ECHO,
+                        "%u associations", ep->n_assocs);
             send_abort_tag(ep, path, h, ck.peer_tag, BRAID_CAUSE_OUT_OF_RESOURCE);
             return NULL;
         }
@@ -728,8 +744,10 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
 
     /* §5.2.4: a TCB exists */
     bool lm = ck.local_tag == a->local_vtag, pm = ck.peer_tag == a->peer_vtag;
-    if (expired && !(lm && pm)) {
-        ep->ctr.drop_stale_cookie++; /* step 3 */
+    if (expired && !(lm && pm)) { /* step 3 */
+        BRAID_DROPF(ep, BRAID_DROP_STALE_COOKIE, a, path, h, BRAID_CHUNK_COOKIE_ECHO,
+                    "%llu us past its life",
+                    (unsigned long long)((now - ck.created - ck.life) / 1000));
         send_stale_cookie(ep, path, h, &ck, now);
         return NULL;
     }
@@ -750,7 +768,8 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
         /* a peer restarting over and over must not grow the event queue */
         braid_event *ev = NULL;
         if (ep->cfg.max_events && ep->n_events >= ep->cfg.max_events)
-            ep->ctr.drop_event_full++;
+            BRAID_DROPF(ep, BRAID_DROP_EVENT_FULL, a, path, h, BRAID_CHUNK_COOKIE_ECHO, "%s",
+                        "RESTART event");
         else
             ev = braid_ep_push_event(ep, BRAID_EV_ASSOC_CHANGE, a->id);
         if (ev) {
@@ -781,7 +800,7 @@ braid_assoc *braid_hs_on_cookie_echo(braid_endpoint *ep, braid_assoc *a, const b
         return a;
     }
     /* (C) or anything else: silently discard */
-    ep->ctr.drop_bad_cookie++;
+    BRAID_DROP(ep, BRAID_DROP_COOKIE_COLLISION, a, path, h, BRAID_CHUNK_COOKIE_ECHO);
     return NULL;
 }
 
@@ -790,7 +809,8 @@ void braid_hs_on_cookie_ack(braid_assoc *a, uint64_t now)
     /* §5.1 E: COOKIE-ECHOED -> ESTABLISHED, stop T1-cookie; §5.2.5: else
      * discarded */
     if (a->state != BRAID_STATE_COOKIE_ECHOED) {
-        a->ep->ctr.drop_no_state++;
+        BRAID_DROPF(a->ep, BRAID_DROP_COOKIE_ACK_STATE, a, NULL, NULL, BRAID_CHUNK_COOKIE_ACK,
+                    "state %d", (int)a->state);
         return;
     }
     a->ctl &= ~(uint32_t)CTL_COOKIE_ECHO;

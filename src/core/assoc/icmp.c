@@ -48,7 +48,7 @@ int braid_endpoint_icmp(braid_endpoint *ep, const braid_path *path, const braid_
     /* RFC 6951 §5.5: "there might not be enough bytes in the payload to
      * identify the SCTP association": then it MUST be discarded */
     if (len < BRAID_COMMON_HEADER_LEN) {
-        ep->ctr.icmp_dropped++;
+        BRAID_DROPF(ep, BRAID_DROP_ICMP_SHORT, NULL, path, NULL, -1, "%zu bytes quoted", len);
         return BRAID_ERR_TRUNCATED;
     }
     uint16_t sport = braid_load16(quoted), dport = braid_load16(quoted + 2);
@@ -59,7 +59,8 @@ int braid_endpoint_icmp(braid_endpoint *ep, const braid_path *path, const braid_
     if (sport == ep->cfg.local_port || ep->cfg.serve_any_port)
         a = braid_ep_find_assoc(ep, &path->remote, dport);
     if (!a) {
-        ep->ctr.icmp_dropped++;
+        BRAID_DROPF(ep, BRAID_DROP_ICMP_NO_ASSOC, NULL, path, NULL, -1,
+                    "quoted ports %u->%u vtag 0x%08x", sport, dport, vtag);
         return BRAID_ERR_NOTFOUND;
     }
     /* ICMP6: the tag must be the peer's; 0 only with our INIT, whose
@@ -68,24 +69,25 @@ int braid_endpoint_icmp(braid_endpoint *ep, const braid_path *path, const braid_
     if (vtag == 0) {
         if (len < QUOTE_INIT_MIN || quoted[BRAID_COMMON_HEADER_LEN] != BRAID_CHUNK_INIT ||
             braid_load32(quoted + BRAID_COMMON_HEADER_LEN + 4) != a->local_vtag) {
-            ep->ctr.icmp_dropped++;
+            BRAID_DROPF(ep, BRAID_DROP_ICMP_BAD_VTAG, a, path, NULL, -1, "%s",
+                        "tag 0 without our INIT");
             return BRAID_ERR_STATE;
         }
         init = true;
     } else if (vtag != a->peer_vtag || a->state == BRAID_STATE_COOKIE_WAIT) {
-        ep->ctr.icmp_dropped++;
+        BRAID_DROPF(ep, BRAID_DROP_ICMP_BAD_VTAG, a, path, NULL, -1, "quoted vtag 0x%08x", vtag);
         return BRAID_ERR_STATE;
     }
     int di = braid_assoc_find_dest(a, &path->remote);
     if (di < 0) {
-        ep->ctr.icmp_dropped++;
+        BRAID_DROPF(ep, BRAID_DROP_ICMP_NO_ASSOC, a, path, NULL, -1, "%s", "no such path");
         return BRAID_ERR_NOTFOUND;
     }
     unsigned d = (unsigned)di;
     braid_dest *dst = &a->dests[d];
     ep->ctr.icmp_in++;
-    braid_ep_log(ep, "assoc %u: ICMP kind %d on path %u (state %d)", a->id, (int)icmp->kind, d,
-                 (int)a->state);
+    BRAID_EP_LOG(ep, BRAID_LOG_INFO, "assoc %u: ICMP kind %d on path %u (state %d)", a->id,
+                 (int)icmp->kind, d, (int)a->state);
 
     if (icmp->kind == BRAID_ICMP_FRAG_NEEDED) {
         /* ICMP7: PMTU discovery (the MTU never goes below the smallest
@@ -100,7 +102,7 @@ int braid_endpoint_icmp(braid_endpoint *ep, const braid_path *path, const braid_
         return 0;
     }
     if (icmp->kind != BRAID_ICMP_UNREACH && icmp->kind != BRAID_ICMP_PROTO_UNREACH) {
-        ep->ctr.icmp_dropped++;
+        BRAID_DROPF(ep, BRAID_DROP_ICMP_KIND, a, path, NULL, -1, "kind %d", (int)icmp->kind);
         return BRAID_ERR_INVAL;
     }
     if (init && a->state == BRAID_STATE_COOKIE_WAIT) {

@@ -195,14 +195,55 @@ struct braid_endpoint {
 
     braid_event_node *ev_head, *ev_tail;
     unsigned n_events;
+    int log_level; /* braid_log_level: the hooks' (0 without a log hook) */
 };
 
-/* endpoint.c */
-void braid_ep_log(braid_endpoint *ep, const char *fmt, ...)
+/* drop.c: logging. A line at level (braid_log_level), when the endpoint's
+ * level takes it; BRAID_EP_LOG tests the level before the arguments are
+ * evaluated. */
+void braid_ep_log(braid_endpoint *ep, int level, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
+#define BRAID_EP_LOG(ep, level, ...)                                                               \
+    do {                                                                                           \
+        if ((ep)->log_level >= (level))                                                            \
+            braid_ep_log((ep), (level), __VA_ARGS__);                                              \
+    } while (0)
+/* The level an endpoint with these hooks logs at. */
+int braid_ep_log_level(const braid_hooks *h);
+
+/* drop.c: discards. Every packet or chunk the engine drops goes through
+ * BRAID_DROP or BRAID_DROPF (never a bare counter increment: a test greps
+ * for them): the reason's braid_counters field and the association's drop
+ * count go up, and at BRAID_LOG_DEBUG one line is logged with the reason,
+ * the counter, what is known of the packet (path, header, association and
+ * chunk type: each may be NULL / -1) and, for BRAID_DROPF, a detail. Below
+ * debug nothing is formatted and the detail's arguments are not evaluated. */
+void braid_drop_count(braid_endpoint *ep, braid_drop_reason r, braid_assoc *a);
+void braid_drop_log(braid_endpoint *ep, braid_drop_reason r, const braid_assoc *a,
+                    const braid_path *path, const braid_common_header *h, int chunk,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 7, 8)))
+#endif
+    ;
+#define BRAID_DROPF(ep, r, a, path, h, chunk, ...)                                                 \
+    do {                                                                                           \
+        braid_endpoint *drop_ep_ = (ep);                                                           \
+        braid_assoc *drop_a_ = (a);                                                                \
+        braid_drop_count(drop_ep_, (r), drop_a_);                                                  \
+        if (drop_ep_->log_level >= BRAID_LOG_DEBUG)                                                \
+            braid_drop_log(drop_ep_, (r), drop_a_, (path), (h), (chunk), __VA_ARGS__);             \
+    } while (0)
+#define BRAID_DROP(ep, r, a, path, h, chunk) BRAID_DROPF(ep, r, a, path, h, chunk, "%s", "")
+
+struct braid_sbuf;
+/* "1.2.3.4:9899" / "[::1]:9899" (RFC 5952 form), into a string builder. */
+void braid_addr_format(struct braid_sbuf *b, const braid_addr *x);
+
+/* endpoint.c */
 uint32_t braid_ep_random32(braid_endpoint *ep);
 uint32_t braid_ep_random_tag(braid_endpoint *ep); /* never 0 (RFC 9260 §5.1) */
 /* Queues an event; NULL (counted drop_event_full) when max_events are queued,

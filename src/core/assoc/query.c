@@ -216,6 +216,16 @@ int braid_assoc_set_rcv_context(braid_endpoint *ep, braid_assoc_id id, uint32_t 
     return 0;
 }
 
+int braid_assoc_stats_peek(const braid_endpoint *ep, braid_assoc_id id, braid_assoc_stats *out)
+{
+    for (const braid_assoc *x = ep->assocs; x; x = x->next)
+        if (x->id == id) {
+            *out = x->stats;
+            return 0;
+        }
+    return BRAID_ERR_NOTFOUND;
+}
+
 int braid_assoc_stats_get(braid_endpoint *ep, braid_assoc_id id, braid_assoc_stats *out)
 {
     braid_assoc *a = NULL;
