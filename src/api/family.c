@@ -50,7 +50,8 @@ static void wake_open(void)
     struct sockaddr_un a;
     socklen_t l = wake_name(g_slot, &a);
     if (bind(g_wsock, (struct sockaddr *)&a, l) < 0) {
-        fprintf(stderr, "braid: the family's wake socket: %s\n", strerror(errno));
+        if (errno != EADDRINUSE)
+            fprintf(stderr, "braid: the family's wake socket: %s\n", strerror(errno));
         close(g_wsock);
         g_wsock = -1;
     }
@@ -82,8 +83,16 @@ int fam_fork_slot(void)
 void fam_child(int slot)
 {
     g_slot = (unsigned)slot;
+    /* the name first, then the pid: a slot with a pid and no name is what
+     * fam_probe takes for a process that is gone (its probe may hold the
+     * name for a moment: try again) */
+    for (int i = 0; i < 1000; i++) {
+        wake_open(); /* (the parent's copy is closed: its wakes are not ours) */
+        if (g_wsock >= 0)
+            break;
+        usleep(100);
+    }
     F->slot[slot].pid = (int)getpid();
-    wake_open(); /* the parent's copy is closed: its wakes are not ours */
 }
 
 int fam_wake_sock(void)

@@ -248,10 +248,12 @@ void sock_abandon(bsock *s, uint64_t now); /* (locked) nobody holds it any more:
 void bs_orphan_all(void);
 bool fam_orphaned(void); /* a forked child without the world: its descriptors fail */
 void world_no_bg(void);
+void world_hold_to_end(void); /* exit / exec: the lock kept through it */
+void world_hold_cancel(void); /* the exec failed */
 bool world_bg_running(void);
 bool braid_fam_exec(void); /* before exec: true when the lock is kept through it */
 void braid_fam_exec_failed(bool held);
-    /* the exec failed */               /* before exec (the preload's): this process lets go */
+/* the exec failed */                   /* before exec (the preload's): this process lets go */
 unsigned fam_slot(void);                /* this process's slot */
 braid_io *trans_io(const btrans *t);    /* this process's socket of it, or NULL */
 bool bs_mine(const bsock *s);           /* its descriptors are open in this process */

@@ -217,8 +217,10 @@ bool braid_fam_exec(void)
     }
     if (sv[0] >= 0)
         close(sv[0]);
-    if (world_bg_running())
-        return true; /* its thread must not be inside when the exec ends it */
+    if (world_bg_running()) {
+        world_hold_to_end(); /* its thread must not be inside when the exec ends it */
+        return true;
+    }
     world_unlock();
     return false;
 }
@@ -226,7 +228,7 @@ bool braid_fam_exec(void)
 void braid_fam_exec_failed(bool held)
 {
     if (held)
-        world_unlock();
+        world_hold_cancel();
 }
 
 int braid_socket(int domain, int type, int protocol)

@@ -74,8 +74,9 @@ struct world {
     braid_addr locals[64];
     unsigned n_locals;
     uint64_t locals_at;
-    fam_shared fam; /* the processes sharing it (family.c) */
-    void *hostport; /* hostport.c's table of the family's ports */
+    fam_shared fam;   /* the processes sharing it (family.c) */
+    void *hostport;   /* hostport.c's table of the family's ports */
+    bool held_to_end; /* its holder keeps the lock through its exit or exec, on purpose */
 };
 
 static struct world *Wp;
@@ -126,8 +127,36 @@ static void world_ensure(void)
 static void lock_recovered(void)
 {
     pthread_mutex_consistent(&W.lock);
-    fprintf(stderr, "braid: a process sharing these sockets ended (crashed, killed or exec'd) "
-                    "holding their lock; going on\n");
+    if (!W.held_to_end)
+        fprintf(stderr, "braid: a process sharing these sockets ended (crashed or killed) "
+                        "holding their lock; going on\n");
+    W.held_to_end = false;
+}
+
+/* The end of a process of the family (exit, exec): it takes the lock and
+ * keeps it, so that its background thread is never cut off in the middle
+ * of the family's state; the kernel hands the lock on (robust mutex) and
+ * the next locker goes on quietly. */
+void world_hold_to_end(void)
+{
+    if (!Wp || !wmem_shared())
+        return;
+    if (!t_held)
+        world_lock();
+    W.held_to_end = true;
+}
+
+void world_hold_cancel(void)
+{
+    W.held_to_end = false;
+    world_unlock();
+}
+
+/* After the atexit handlers and the other destructors (the lowest
+ * priority runs last). */
+__attribute__((destructor(101))) static void world_fini(void)
+{
+    world_hold_to_end();
 }
 
 void world_lock(void)
@@ -1271,6 +1300,7 @@ static void world_atfork_parent(void)
     g_forking = false;
     g_fork_slot = -1;
     world_unlock();
+    bg_kick(); /* it may sleep for a timer: now it looks after the child every second */
 }
 
 static void world_atfork_child(void)

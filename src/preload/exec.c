@@ -203,3 +203,21 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
         return ENOSYS;
     return spawn(f, pid, file, fa, attr, argv, envp);
 }
+
+/* _exit and _Exit skip the atexit handlers and destructors where braid
+ * takes its lock for the end (world_fini): take it here, so that the
+ * background thread is never cut off inside the family's state. */
+EXPORT void _exit(int status)
+{
+    world_hold_to_end();
+    void (*f)(int) = (void (*)(int))next("_exit");
+    if (f)
+        f(status);
+    for (;;)
+        ;
+}
+
+EXPORT void _Exit(int status)
+{
+    _exit(status);
+}

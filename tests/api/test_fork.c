@@ -83,7 +83,7 @@ static void parallel_clients(int ctl, void *arg)
         kids[i] = fork();
         if (kids[i] == 0) {
             alarm(PROC_ALARM_S);
-            _exit(talk(a->sport, a->up, i) ? 0 : 1);
+            exit(talk(a->sport, a->up, i) ? 0 : 1);
         }
     }
     for (int i = 0; i < a->conns; i++)
@@ -113,7 +113,7 @@ static void test_accept_then_fork(void)
             set_timeouts(c, 5000, 5000);
             int n = echo(c);
             braid_close(c);
-            _exit(n == MSGS ? 0 : 1);
+            exit(n == MSGS ? 0 : 1);
         }
         CHECK(kids[i] > 0);
         CHECK_EQ(braid_close(c), 0); /* the child's copy stays open */
@@ -155,15 +155,15 @@ static void preforked(bool family)
         if (w[i] == 0) {
             for (;;) {
                 if (atomic_load(&served[WORKERS]) >= CONNS)
-                    _exit(0);
+                    exit(0);
                 int c = braid_accept(l, NULL, NULL); /* SO_RCVTIMEO 5 s */
                 if (c < 0)
-                    _exit(errno == EAGAIN && atomic_load(&served[WORKERS]) >= CONNS ? 0 : 1);
+                    exit(errno == EAGAIN && atomic_load(&served[WORKERS]) >= CONNS ? 0 : 1);
                 set_timeouts(c, 5000, 5000);
                 int n = echo(c);
                 braid_close(c);
                 if (n != MSGS)
-                    _exit(2);
+                    exit(2);
                 atomic_fetch_add(&served[i], 1);
                 atomic_fetch_add(&served[WORKERS], 1);
             }
@@ -283,7 +283,7 @@ static void test_port_released_in_child(void)
         usleep(100000); /* the parent's close first: the child's is the last */
         braid_close(l);
         usleep(200000);
-        _exit(0);
+        exit(0);
     }
     CHECK_EQ(braid_close(l), 0);
     CHECK(reap(kid, 15000, "child"));
@@ -350,7 +350,7 @@ static void test_both_send(void)
     }
     if (kid == 0) {
         braid_close(c); /* the parent's copy keeps it open */
-        _exit(0);
+        exit(0);
     }
     CHECK(reap(kid, 15000, "sending child"));
     CHECK_EQ(braid_close(c), 0); /* the last: the graceful shutdown */
