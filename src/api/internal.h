@@ -227,9 +227,9 @@ void wmem_fork(void); /* before a fork: the families' processes agree on it */
 typedef struct fam_shared {
     uint64_t id; /* random: names the processes' wake sockets */
     unsigned probe_next;
-    struct fam_slot {
-        int pid; /* 0: forked, not yet running */
-        bool used;
+    struct fam_slot {    /* (read without the lock to wake the others: atomic) */
+        _Atomic int pid; /* 0: forked, not yet running */
+        atomic_bool used;
     } slot[BRAID_SLOTS];
 } fam_shared;
 void fam_init(fam_shared *f, bool shared); /* the first process: slot 0 */

@@ -34,6 +34,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,11 @@ static struct world *Wp;
 static braid_io *g_io[WORLD_MAX_TRANS]; /* its socket of each transport */
 static int g_wake_fd = -1;              /* wakes its background thread */
 static bool g_bg_running;
-static uint64_t g_bg_until;   /* when its background thread wakes up next (0: soon) */
-static bool g_others;         /* work left that another process of the family must do */
-static bool g_kick_on_unlock; /* its background thread sleeps on its wake fd only */
-static bool g_need_bg;        /* a forked child: its background thread starts at its first call */
+static atomic_bool g_bg_started; /* the thread has reached bg_main */
+static uint64_t g_bg_until;      /* when its background thread wakes up next (0: soon) */
+static bool g_others;            /* work left that another process of the family must do */
+static bool g_kick_on_unlock;    /* its background thread sleeps on its wake fd only */
+static bool g_need_bg; /* a forked child: its background thread starts at its first call */
 
 static _Thread_local bool t_held;
 
@@ -159,7 +161,7 @@ __attribute__((destructor(101))) static void world_fini(void)
     world_hold_to_end();
 }
 
-void world_lock(void)
+static void world_lock_raw(void)
 {
     if (t_held) {
         fprintf(stderr, "braid: internal error: the world lock taken twice by one thread\n");
@@ -169,6 +171,11 @@ void world_lock(void)
     if (pthread_mutex_lock(&W.lock) == EOWNERDEAD)
         lock_recovered();
     t_held = true;
+}
+
+void world_lock(void)
+{
+    world_lock_raw();
     if (g_need_bg) {
         g_need_bg = false;
         world_start_bg();
@@ -1158,6 +1165,7 @@ static void reap(uint64_t now)
 static void *bg_main(void *arg)
 {
     (void)arg;
+    atomic_store(&g_bg_started, true);
     for (;;) {
         struct pollfd pf[19];
         unsigned n = 0, stat_at = 0; /* pf[stat_at]: the stat socket (0: not polled) */
@@ -1256,8 +1264,16 @@ void world_start_bg(void)
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     statsrv_start(); /* before the thread polls it */
-    if (pthread_create(&th, &at, bg_main, NULL) == 0)
+    atomic_store(&g_bg_started, false);
+    if (pthread_create(&th, &at, bg_main, NULL) == 0) {
         g_bg_running = true;
+        /* until the thread runs our code: the C library (and a sanitizer's
+         * runtime) set a new thread up with allocations of their own, and a
+         * fork in the middle of them would leave their locks taken in the
+         * child */
+        while (!atomic_load(&g_bg_started))
+            sched_yield();
+    }
     pthread_attr_destroy(&at);
 }
 
@@ -1273,7 +1289,9 @@ static void world_atfork_prepare(void)
 {
     if (!wmem_shared())
         return;
-    world_lock();
+    /* (no background thread started here: one that is starting while the
+     * fork copies the process could hold the allocator's lock in the child) */
+    world_lock_raw();
     g_forking = true;
     wmem_fork();
     int c = fam_fork_slot();
