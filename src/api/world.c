@@ -94,6 +94,7 @@ static bool g_kick_on_unlock;    /* its background thread sleeps on its wake fd 
 static bool g_need_bg; /* a forked child: its background thread starts at its first call */
 
 static _Thread_local bool t_held;
+static _Thread_local bool t_waited; /* the call in progress waited (world_wait) */
 
 static void world_atfork_prepare(void);
 static void world_atfork_parent(void);
@@ -927,6 +928,7 @@ void world_call_begin(void)
 {
     world_assert_held();
     W.in_call++;
+    t_waited = false;
 }
 
 void world_call_end(void)
@@ -1108,6 +1110,7 @@ int world_wait(bsock *s, short events, uint64_t deadline)
         until = now + 1000000; /* blocked output: retry soon */
     if (reader)
         W.waiters[fam_slot()]++;
+    t_waited = true;
     world_unlock();
     int rc = poll(pf, n, ms_until(until, now));
     int err = errno;
@@ -1128,8 +1131,12 @@ void world_leave(void)
         /* the background thread found the lock taken and sleeps on its
          * wake fd only: once the lock is free it watches the transports
          * again (a program waiting in select/poll outside braid, as an
-         * unmodified one under braid-run does, depends on it) */
-        g_kick_on_unlock = true;
+         * unmodified one under braid-run does, depends on it). Not after a
+         * call that waited inside braid: its thread reads the transports
+         * itself when it waits again (a blocking sender), and waking the
+         * thread each time only had the two take turns at the lock. */
+        if (!t_waited)
+            g_kick_on_unlock = true;
     } else if (W.flushq)
         run_flushq(braid_now_ns());
     world_settle();
