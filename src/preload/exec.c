@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -103,19 +104,25 @@ static char **collect(const char *arg0, va_list *ap, char ***envp)
     return v;
 }
 
+/* One of the list forms, once its arguments are collected. */
+static int exec_vec(bool search, const char *file, char **v, char **envp)
+{
+    if (!v)
+        return -1;
+    int rc = search ? execvpe(file, v, envp) : execve(file, v, envp);
+    int e = errno;
+    free(v);
+    errno = e;
+    return rc;
+}
+
 EXPORT int execl(const char *path, const char *arg, ...)
 {
     va_list ap;
     va_start(ap, arg);
     char **v = collect(arg, &ap, NULL);
     va_end(ap);
-    if (!v)
-        return -1;
-    int rc = execve(path, v, environ);
-    int e = errno;
-    free(v);
-    errno = e;
-    return rc;
+    return exec_vec(false, path, v, environ);
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
@@ -125,13 +132,7 @@ EXPORT int execle(const char *path, const char *arg, ...)
     char **envp = NULL;
     char **v = collect(arg, &ap, &envp);
     va_end(ap);
-    if (!v)
-        return -1;
-    int rc = execve(path, v, envp);
-    int e = errno;
-    free(v);
-    errno = e;
-    return rc;
+    return exec_vec(false, path, v, envp);
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
@@ -140,13 +141,7 @@ EXPORT int execlp(const char *file, const char *arg, ...)
     va_start(ap, arg);
     char **v = collect(arg, &ap, NULL);
     va_end(ap);
-    if (!v)
-        return -1;
-    int rc = execvpe(file, v, environ);
-    int e = errno;
-    free(v);
-    errno = e;
-    return rc;
+    return exec_vec(true, file, v, environ);
 }
 
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,

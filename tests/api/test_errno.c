@@ -16,17 +16,6 @@ typedef struct ports {
     uint16_t sport, uport;
 } ports;
 
-#define EXPECT_ERR(call, err)                                                                      \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long long r_ = (long long)(call);                                                          \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, (err));                                                                    \
-        if (r_ != -1 || errno != (err))                                                            \
-            fprintf(stderr, "  %s: %lld, errno %d (%s), wanted %s\n", #call, r_, errno,            \
-                    strerror(errno), #err);                                                        \
-    } while (0)
-
 static volatile sig_atomic_t g_sigpipes;
 static void on_sigpipe(int sig)
 {

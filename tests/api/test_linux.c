@@ -8,17 +8,6 @@
 
 #include <pthread.h>
 
-#define EXPECT_ERR(call, err)                                                                      \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long long r_ = (long long)(call);                                                          \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, (err));                                                                    \
-        if (r_ != -1 || errno != (err))                                                            \
-            fprintf(stderr, "  %s: %lld, errno %d (%s), wanted %s\n", #call, r_, errno,            \
-                    strerror(errno), #err);                                                        \
-    } while (0)
-
 /* A one-to-one client connected to the listener l (SCTP port sport, UDP
  * port up), and the socket l accepted for it. */
 static void pair(int l, uint16_t sport, uint16_t up, int *c, int *a)

@@ -15,13 +15,6 @@
 
 #define NOTE(buf) ((union sctp_notification *)(void *)(buf))
 
-#define EXPECT_ERR(call, e)                                                                        \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        CHECK_EQ((call), -1);                                                                      \
-        CHECK_EQ(errno, (e));                                                                      \
-    } while (0)
-
 typedef struct ports {
     uint16_t sport, uport;
 } ports;

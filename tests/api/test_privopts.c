@@ -9,17 +9,6 @@
 
 #include <fcntl.h>
 
-#define EXPECT_ERR(call, err)                                                                      \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long long r_ = (long long)(call);                                                          \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, (err));                                                                    \
-        if (r_ != -1 || errno != (err))                                                            \
-            fprintf(stderr, "  %s: %lld, errno %d (%s), wanted %s\n", #call, r_, errno,            \
-                    strerror(errno), #err);                                                        \
-    } while (0)
-
 /* A one-to-many server bound with SCTP_SOCKOPT_BINDX_ADD. */
 static int server(uint16_t *sport, uint16_t *uport)
 {

@@ -4,7 +4,9 @@
 #define BRAID_TEST_CHECK_H
 
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <string.h>
 
 static int check_failed_ = 0;
@@ -60,5 +62,17 @@ static int check_total_ = 0;
 #define CHECK_REPORT()                                                                             \
     (printf("%d checks, %d failed\n", check_total_, check_failed_),                                \
      check_failed_ == 0 && check_total_ > 0 ? 0 : 1)
+
+/* A call that must fail with errno err (-1 and errno, as the system's). */
+#define EXPECT_ERR(call, err)                                                                      \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long long r_ = (long long)(call);                                                          \
+        CHECK_EQ(r_, -1);                                                                          \
+        CHECK_EQ(errno, (err));                                                                    \
+        if (r_ != -1 || errno != (err))                                                            \
+            fprintf(stderr, "  %s: %lld, errno %d (%s), wanted %s\n", #call, r_, errno,            \
+                    strerror(errno), #err);                                                        \
+    } while (0)
 
 #endif
