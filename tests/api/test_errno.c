@@ -188,7 +188,8 @@ static void test_local_misuse(void)
     CHECK_EQ(braid_getsockopt(m, IPPROTO_SCTP, SCTP_GET_ASSOC_NUMBER, &n, &nl), 0);
     CHECK_EQ(n, 0);
     /* EINVAL: ending an association that does not exist; no data */
-    EXPECT_ERR(sctp_sendmsg(m, "", 0, (struct sockaddr *)&a, sizeof a, 0, SCTP_EOF, 0, 0, 0), EINVAL);
+    EXPECT_ERR(sctp_sendmsg(m, "", 0, (struct sockaddr *)&a, sizeof a, 0, SCTP_EOF, 0, 0, 0),
+               EINVAL);
     EXPECT_ERR(sctp_sendmsg(m, "", 0, (struct sockaddr *)&a, sizeof a, 0, 0, 0, 0, 0), EINVAL);
     braid_close(m);
 }
