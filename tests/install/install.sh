@@ -11,7 +11,8 @@
 #       find_package(braid): braid::braid and braid::braid_static
 #   - make install PREFIX=P2 (BUILD=BUILD_DIR) puts the files under P2, and
 #     DESTDIR=D: under D/P2
-set -euo pipefail
+set -euo pipefail # (commands whose output is grepped are captured first:
+#  "cmd | grep -q" fails under pipefail when grep stops early and cmd gets SIGPIPE)
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 cc=${CC:-cc}
@@ -68,8 +69,8 @@ run() { # name, command...: runs a built program, checks its line
 say "pkg-config, shared"
 # shellcheck disable=SC2046
 $cc "${flags[@]}" -o "$tmp/prog_shared" "$src/tests/install/prog.c" $(pkg-config --cflags --libs braid)
-readelf -d "$tmp/prog_shared" | grep -q 'NEEDED.*\[libbraid\.so\.0\]' || fail "prog_shared does not need libbraid.so.0"
-LD_LIBRARY_PATH=$p/$libdir ldd "$tmp/prog_shared" | grep -q "libbraid\.so\.0 => $p/" || fail "prog_shared: libbraid.so.0 not found in $p"
+grep -q <<<"$(readelf -d "$tmp/prog_shared")" 'NEEDED.*\[libbraid\.so\.0\]' || fail "prog_shared does not need libbraid.so.0"
+grep -q <<<"$(LD_LIBRARY_PATH=$p/$libdir ldd "$tmp/prog_shared")" "libbraid\.so\.0 => $p/" || fail "prog_shared: libbraid.so.0 not found in $p"
 LD_LIBRARY_PATH=$p/$libdir run pkg-config-shared "$tmp/prog_shared"
 
 say "pkg-config --static, cc -static"
@@ -81,7 +82,7 @@ $cc "${flags[@]}" -static -o "$tmp/prog_static" "$src/tests/install/prog.c" \
 if grep -v "statically linked applications requires at runtime\|in function" "$tmp/static.log" | grep .; then
     fail "static link: unexpected output"
 fi
-! readelf -d "$tmp/prog_static" | grep -q NEEDED || fail "prog_static is not statically linked"
+! grep -q <<<"$(readelf -d "$tmp/prog_static")" NEEDED || fail "prog_static is not statically linked"
 run pkg-config-static "$tmp/prog_static"
 
 say "pkg-config --static, libbraid.a only"
@@ -89,7 +90,7 @@ say "pkg-config --static, libbraid.a only"
 $cc "${flags[@]}" -o "$tmp/prog_static_braid" "$src/tests/install/prog.c" \
     $(pkg-config --cflags braid) -Wl,-Bstatic -lbraid -Wl,-Bdynamic \
     $(pkg-config --static --libs braid | sed 's/-lbraid//')
-! readelf -d "$tmp/prog_static_braid" | grep -q 'NEEDED.*libbraid' || fail "prog_static_braid needs libbraid.so"
+! grep -q <<<"$(readelf -d "$tmp/prog_static_braid")" 'NEEDED.*libbraid' || fail "prog_static_braid needs libbraid.so"
 run pkg-config-libbraid.a "$tmp/prog_static_braid"
 
 say "find_package(braid)"
@@ -97,9 +98,9 @@ cmake -S "$src/tests/install/consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFI
     -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >"$tmp/consumer.log" 2>&1 &&
     cmake --build "$tmp/consumer" >>"$tmp/consumer.log" 2>&1 ||
     { cat "$tmp/consumer.log"; fail "find_package(braid) project"; }
-! readelf -d "$tmp/consumer/prog_cmake_static" | grep -q 'NEEDED.*libbraid' || fail "prog_cmake_static needs libbraid.so"
+! grep -q <<<"$(readelf -d "$tmp/consumer/prog_cmake_static")" 'NEEDED.*libbraid' || fail "prog_cmake_static needs libbraid.so"
 # braid::braid: the build tree's rpath finds P/lib
-ldd "$tmp/consumer/prog_cmake_shared" | grep -q "libbraid.so.0 => $p/" || fail "prog_cmake_shared: not P's libbraid.so"
+grep -q <<<"$(ldd "$tmp/consumer/prog_cmake_shared")" "libbraid.so.0 => $p/" || fail "prog_cmake_shared: not P's libbraid.so"
 run cmake-braid::braid "$tmp/consumer/prog_cmake_shared"
 run cmake-braid::braid_static "$tmp/consumer/prog_cmake_static"
 # the version file: braid 99 is not this one
