@@ -246,6 +246,7 @@ void fam_release(unsigned slot);     /* (locked) the slot is free again */
 void world_slot_gone(unsigned slot); /* (locked) what a gone process held */
 void sock_abandon(bsock *s, uint64_t now); /* (locked) nobody holds it any more: as close */
 void bs_orphan_all(void);
+int bs_dead_fd(void);    /* a socket whose peer is gone (end of file, EPIPE), CLOEXEC; -1 */
 bool fam_orphaned(void); /* a forked child without the world: its descriptors fail */
 void world_no_bg(void);
 void world_hold_to_end(void); /* exit / exec: the lock kept through it */

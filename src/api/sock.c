@@ -169,28 +169,47 @@ bool fam_orphaned(void)
     return g_orphan;
 }
 
+int bs_dead_fd(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    close(sv[1]);
+    return sv[0];
+}
+
+/* Each braid descriptor of this process (all, or those without FD_CLOEXEC)
+ * becomes a dead socket, keeping its FD_CLOEXEC; all: they leave the table. */
+static void bs_kill_fds(bool all)
+{
+    int dead = -1;
+    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
+        if (!atomic_load_explicit(&g_tab[fd], memory_order_relaxed))
+            continue;
+        int fl = fcntl(fd, F_GETFD);
+        bool cloexec = fl >= 0 && (fl & FD_CLOEXEC);
+        if (all)
+            atomic_store_explicit(&g_tab[fd], NULL, memory_order_relaxed);
+        else if (cloexec)
+            continue;
+        if (dead < 0 && (dead = bs_dead_fd()) < 0)
+            return;
+        dup3(dead, fd, cloexec ? O_CLOEXEC : 0);
+    }
+    if (dead >= 0)
+        close(dead);
+}
+
 void bs_orphan_all(void)
 {
     g_orphan = true;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-        return;
-    close(sv[1]);
-    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
-        bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
-        if (!s)
-            continue;
-        atomic_store_explicit(&g_tab[fd], NULL, memory_order_relaxed);
-        int fl = fcntl(fd, F_GETFD);
-        dup3(sv[0], fd, fl >= 0 && (fl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-    }
-    close(sv[0]);
+    bs_kill_fds(true);
 }
 
 /* Before exec: the new program has none of braid in it. Descriptors left
- * open across exec (no FD_CLOEXEC) become dead sockets (EPIPE, end of file),
- * and this process lets go of everything it held, so the family does not
- * wait for it. */
+ * open across exec (no FD_CLOEXEC) become dead sockets (EPIPE, end of
+ * file); the family finds out that this process is gone when its wake
+ * socket (CLOEXEC) goes with the exec (fam_probe). */
 bool braid_fam_exec(void)
 {
     if (g_orphan)
@@ -202,21 +221,7 @@ bool braid_fam_exec(void)
         return false;
     world_no_bg();
     world_lock();
-    int sv[2] = {-1, -1};
-    for (int fd = 0; fd < BRAID_API_MAX_FDS; fd++) {
-        bsock *s = atomic_load_explicit(&g_tab[fd], memory_order_relaxed);
-        if (!s)
-            continue;
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0 && !(fl & FD_CLOEXEC)) {
-            if (sv[0] < 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0)
-                close(sv[1]);
-            if (sv[0] >= 0)
-                dup3(sv[0], fd, 0);
-        }
-    }
-    if (sv[0] >= 0)
-        close(sv[0]);
+    bs_kill_fds(false);
     if (world_bg_running()) {
         world_hold_to_end(); /* its thread must not be inside when the exec ends it */
         return true;

@@ -152,7 +152,7 @@ typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t 
 static int spawn(spawn_fn f, pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-    int dead[2] = {-1, -1};
+    int dead = -1;
     posix_spawn_file_actions_t mine;
     bool own = false;
     /* (with file actions of the caller's, which are opaque and cannot be
@@ -164,20 +164,17 @@ static int spawn(spawn_fn f, pid_t *pid, const char *path, const posix_spawn_fil
         if (fl < 0 || (fl & FD_CLOEXEC))
             continue;
         if (!own) {
-            if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dead) < 0)
-                break;
-            close(dead[1]);
-            if (posix_spawn_file_actions_init(&mine) != 0)
+            if ((dead = bs_dead_fd()) < 0 || posix_spawn_file_actions_init(&mine) != 0)
                 break;
             own = true;
         }
-        posix_spawn_file_actions_adddup2(&mine, dead[0], fd);
+        posix_spawn_file_actions_adddup2(&mine, dead, fd);
     }
     int rc = f(pid, path, own ? &mine : fa, attr, argv, envp);
     if (own)
         posix_spawn_file_actions_destroy(&mine);
-    if (dead[0] >= 0)
-        close(dead[0]);
+    if (dead >= 0)
+        close(dead);
     return rc;
 }
 

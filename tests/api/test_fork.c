@@ -358,6 +358,41 @@ static void test_both_send(void)
     REAP(peer);
 }
 
+/* BRAID_FORK_SHARE=0: the child cannot share the world, so its copies are
+ * dead sockets (end of file, EPIPE), never copies acting on the parent's
+ * associations; the parent's association goes on. */
+static void test_no_share(void)
+{
+    setenv("BRAID_FORK_SHARE", "0", 1); /* read at the first socket */
+    struct srv a;
+    a.up = free_udp_port();
+    a.sport = (uint16_t)(20000 + (getpid() + 43) % 20000);
+    int ctl;
+    pid_t peer = spawn(count_peer, &a, &ctl);
+    CTL_EXPECT(ctl, 1);
+    int c = client(SOCK_STREAM, a.up);
+    CHECK_EQ(connect_to(c, a.sport), 0);
+    fflush(NULL);
+    pid_t kid = fork();
+    if (kid == 0) {
+        char b[8];
+        ssize_t r = braid_recv(c, b, sizeof b, 0);
+        errno = 0;
+        ssize_t w = braid_send(c, "1 0", 3, MSG_NOSIGNAL);
+        exit(r == 0 && w == -1 && errno == EPIPE ? 0 : 1);
+    }
+    CHECK(reap(kid, 15000, "child without the world"));
+    for (int who = 0; who < 2; who++)
+        for (int i = 0; i < 200; i++) {
+            char m[32];
+            int n = snprintf(m, sizeof m, "%d %d", who, i);
+            CHECK_EQ(braid_send(c, m, (size_t)n, 0), n);
+        }
+    CHECK_EQ(braid_close(c), 0);
+    CTL_EXPECT(ctl, 400);
+    REAP(peer);
+}
+
 /* (3) fork + exec with FD_CLOEXEC: the exec'd program has none of it; the
  * parent's association goes on as if nothing happened. */
 static void test_exec_cloexec(void)
@@ -408,5 +443,6 @@ int main(void)
     RUN_ISOLATED(test_child_killed);
     RUN_ISOLATED(test_port_released_in_child);
     RUN_ISOLATED(test_exec_cloexec);
+    RUN_ISOLATED(test_no_share);
     return CHECK_REPORT();
 }
